@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+
+import {Schedule} from "../types/DataTypes.sol";
+import {Errors} from "./Errors.sol";
+import {Rounding} from "./Rounding.sol";
+
+/// @title ScheduleMath
+/// @notice A loan's installment table from its terms, for annuity, equal-principal, interest-only, bullet and custom
+/// schedules. The rules are written once in docs/rounding.md; keeper/src/core/scheduleMath.ts follows them to the
+/// base unit, and test/integration/scheduleDifferential.test.ts proves it on random terms.
+/// @dev Day count Actual/365 on seconds: a period of `s` seconds at `rateBps` a year has the rate
+/// `r = rateBps * s / (10_000 * 31_536_000)`, kept as the exact fraction `(rateBps * s) / RATE_DENOMINATOR`.
+library ScheduleMath {
+    /// @notice Basis points in one.
+    uint256 internal constant BPS = 10_000;
+    /// @notice The Actual/365 year.
+    uint256 internal constant SECONDS_PER_YEAR = 365 days;
+    /// @notice Denominator of every period rate: r = rateBps * seconds / RATE_DENOMINATOR.
+    uint256 internal constant RATE_DENOMINATOR = BPS * SECONDS_PER_YEAR;
+    /// @notice One in the fixed point of the annuity factor: 192 fractional bits. With principal below 2^128 and
+    /// at most 360 periods, the factor's error moves the annuity payment by far less than one base unit.
+    uint256 internal constant FIXED_ONE = 1 << 192;
+
+    /// @notice Highest yearly rate: 100% a year.
+    uint256 internal constant MAX_RATE_BPS = 10_000;
+    /// @notice Shortest and longest interval of a regular schedule.
+    uint256 internal constant MIN_INTERVAL = 1 days;
+    uint256 internal constant MAX_INTERVAL = 365 days;
+    /// @notice Most installments of any schedule (30 years of monthly payments).
+    uint256 internal constant MAX_INSTALLMENTS = 360;
+
+    /*//////////////////////////////////////////////////////////////
+                                 TABLES
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Reverts with the `ScheduleMath_*` error that explains why `terms` cannot make a schedule.
+    /// @dev O(count) for custom plans (every due offset and amount is checked), O(1) otherwise.
+    function validate(Schedule.Terms memory terms) internal pure {
+        if (terms.kind == Schedule.Kind.None) revert Errors.ScheduleMath_UnknownKind();
+        if (terms.principal == 0) revert Errors.ScheduleMath_ZeroPrincipal();
+        if (terms.rateBps > MAX_RATE_BPS) revert Errors.ScheduleMath_RateTooHigh(terms.rateBps, MAX_RATE_BPS);
+        if (terms.count == 0 || terms.count > MAX_INSTALLMENTS) {
+            revert Errors.ScheduleMath_CountOutOfRange(terms.count, MAX_INSTALLMENTS);
+        }
+        if (terms.kind != Schedule.Kind.Custom) {
+            if (terms.intervalSeconds < MIN_INTERVAL || terms.intervalSeconds > MAX_INTERVAL) {
+                revert Errors.ScheduleMath_IntervalOutOfRange(terms.intervalSeconds, MIN_INTERVAL, MAX_INTERVAL);
+            }
+            if (terms.dueOffsets.length != 0 || terms.principals.length != 0) {
+                revert Errors.ScheduleMath_PlanLengthMismatch(0, terms.dueOffsets.length, terms.principals.length);
+            }
+            return;
+        }
+        // A custom plan gives its own due times: the interval must not be set.
+        if (terms.intervalSeconds != 0) revert Errors.ScheduleMath_IntervalOutOfRange(terms.intervalSeconds, 0, 0);
+        if (terms.dueOffsets.length != terms.count || terms.principals.length != terms.count) {
+            revert Errors.ScheduleMath_PlanLengthMismatch(
+                terms.count,
+                terms.dueOffsets.length,
+                terms.principals.length
+            );
+        }
+        uint256 previous;
+        uint256 planSum;
+        for (uint256 i; i < terms.count; ++i) {
+            if (terms.dueOffsets[i] <= previous) {
+                revert Errors.ScheduleMath_DueOffsetNotIncreasing(i, previous, terms.dueOffsets[i]);
+            }
+            previous = terms.dueOffsets[i];
+            planSum += terms.principals[i];
+        }
+        if (planSum != terms.principal) revert Errors.ScheduleMath_PlanSumMismatch(planSum, terms.principal);
+    }
+
+    /// @notice The whole installment table of `terms`, first installment first.
+    function schedule(Schedule.Terms memory terms) internal pure returns (Schedule.Installment[] memory table) {
+        validate(terms);
+        uint256 count = installmentCount(terms);
+        uint256 payment = _paymentOf(terms);
+        uint256 balance = terms.principal;
+        table = new Schedule.Installment[](count);
+        for (uint256 number = 1; number <= count; ++number) {
+            Schedule.Installment memory row = nextInstallment(terms, payment, number, balance);
+            table[number - 1] = row;
+            // Cannot underflow: nextInstallment never takes more principal than the balance.
+            balance -= row.principal;
+        }
+    }
+
+    /// @notice Installment `number` (1-based) of `terms`, without building the table.
+    /// @dev O(1) for equal-principal, interest-only and bullet schedules; a bounded loop of `number - 1` pure steps
+    /// for annuity and custom ones (at most 360, no storage read). A contract that keeps the balance before each
+    /// installment calls `nextInstallment` instead, which is O(1) for every kind.
+    function installmentAt(
+        Schedule.Terms memory terms,
+        uint256 number
+    ) internal pure returns (Schedule.Installment memory) {
+        validate(terms);
+        uint256 count = installmentCount(terms);
+        if (number == 0 || number > count) revert Errors.ScheduleMath_InstallmentOutOfRange(number, count);
+        uint256 payment = _paymentOf(terms);
+        uint256 balance = terms.principal;
+        if (terms.kind == Schedule.Kind.EqualPrincipal) {
+            // Every installment before the last repays floor(P / n).
+            balance -= (number - 1) * (terms.principal / count);
+        } else if (terms.kind == Schedule.Kind.Annuity || terms.kind == Schedule.Kind.Custom) {
+            for (uint256 earlier = 1; earlier < number; ++earlier) {
+                balance -= nextInstallment(terms, payment, earlier, balance).principal;
+            }
+        }
+        return nextInstallment(terms, payment, number, balance);
+    }
+
+    /// @notice Installment `number` of `terms` given the principal still owed before it: one step of the table.
+    /// @dev O(1). `terms` must have passed `validate`, `payment` must be `annuityPayment` of the terms for an
+    /// annuity (ignored otherwise), and `number` must be in [1, installmentCount(terms)].
+    /// The last installment takes the whole remaining balance, so principal always sums exactly to the principal.
+    function nextInstallment(
+        Schedule.Terms memory terms,
+        uint256 payment,
+        uint256 number,
+        uint256 balanceBefore
+    ) internal pure returns (Schedule.Installment memory row) {
+        Schedule.Kind kind = terms.kind;
+        if (kind == Schedule.Kind.Bullet) {
+            // One payment at maturity, `count` intervals after the start: interest = round-half-up(P * r * n).
+            uint256 term = uint256(terms.intervalSeconds) * terms.count;
+            return
+                Schedule.Installment({
+                    dueOffset: uint40(term),
+                    principal: balanceBefore,
+                    interest: periodInterest(balanceBefore, terms.rateBps, term)
+                });
+        }
+        bool isLast = number == terms.count;
+        if (kind == Schedule.Kind.Custom) {
+            uint256 start = number == 1 ? 0 : terms.dueOffsets[number - 2];
+            row.dueOffset = terms.dueOffsets[number - 1];
+            row.interest = periodInterest(balanceBefore, terms.rateBps, row.dueOffset - start);
+            row.principal = isLast ? balanceBefore : Math.min(terms.principals[number - 1], balanceBefore);
+            return row;
+        }
+        // Cannot overflow uint40: at most 360 intervals of at most 365 days.
+        row.dueOffset = uint40(number * terms.intervalSeconds);
+        row.interest = periodInterest(balanceBefore, terms.rateBps, terms.intervalSeconds);
+        if (isLast) {
+            row.principal = balanceBefore;
+        } else if (kind == Schedule.Kind.Annuity) {
+            // principal_k = A - interest_k. `payment` is never below the first period's interest, so the
+            // subtraction only saturates for a balance above the principal, which a valid table never has.
+            row.principal = Math.min(payment > row.interest ? payment - row.interest : 0, balanceBefore);
+        } else if (kind == Schedule.Kind.EqualPrincipal) {
+            row.principal = Math.min(terms.principal / terms.count, balanceBefore);
+        }
+        // InterestOnly: no principal before the last installment.
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                FORMULAS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Number of rows in the table: 1 for a bullet, `count` otherwise.
+    function installmentCount(Schedule.Terms memory terms) internal pure returns (uint256) {
+        return terms.kind == Schedule.Kind.Bullet ? 1 : terms.count;
+    }
+
+    /// @notice Interest of a period: round-half-up(balance * rateBps * seconds / RATE_DENOMINATOR).
+    /// @dev Exact: one integer division of the exact product. Cannot overflow for a balance below 2^128, a rate
+    /// below 2^32 and a period below 2^40 seconds (the product stays below 2^200).
+    function periodInterest(uint256 balance, uint256 rateBps, uint256 periodSeconds) internal pure returns (uint256) {
+        return Rounding.divHalfUp(balance * rateBps * periodSeconds, RATE_DENOMINATOR);
+    }
+
+    /// @notice The annuity's equal installment A = round-half-up(P * r / (1 - (1 + r)^-n)), or round-half-up(P / n)
+    /// when r = 0, and never less than the first period's interest round-half-up(P * r).
+    /// @dev With r = N / D (N = rateBps * interval, D = RATE_DENOMINATOR):
+    ///
+    ///     discount  = floor(D * ONE / (D + N))          1 / (1 + r) in 192-bit fixed point
+    ///     remaining = ONE - discount^n                    1 - (1 + r)^-n, each product floored
+    ///     A         = round-half-up(P * N * ONE / (D * remaining))
+    ///
+    /// The fixed point can only make `remaining` larger, by at most about 2n units of 2^-192; docs/rounding.md
+    /// shows that this keeps A within one base unit of the exact rational value. The floor at the first period's
+    /// interest keeps every principal part non-negative even where that one unit would matter.
+    function annuityPayment(
+        uint256 principal,
+        uint256 rateBps,
+        uint256 intervalSeconds,
+        uint256 count
+    ) internal pure returns (uint256) {
+        if (rateBps == 0) return Rounding.divHalfUp(principal, count);
+        uint256 periodRate = rateBps * intervalSeconds;
+        uint256 discount = (RATE_DENOMINATOR * FIXED_ONE) / (RATE_DENOMINATOR + periodRate);
+        // discount < ONE, so discount^n < ONE and remaining >= 1.
+        uint256 remaining = FIXED_ONE - _powFixed(discount, count);
+        uint256 payment = Rounding.mulDivHalfUp(principal * periodRate, FIXED_ONE, RATE_DENOMINATOR * remaining);
+        return Math.max(payment, periodInterest(principal, rateBps, intervalSeconds));
+    }
+
+    /// @dev The annuity payment for annuities, 0 for other kinds (they do not use it).
+    function _paymentOf(Schedule.Terms memory terms) private pure returns (uint256) {
+        if (terms.kind != Schedule.Kind.Annuity) return 0;
+        return annuityPayment(terms.principal, terms.rateBps, terms.intervalSeconds, terms.count);
+    }
+
+    /// @dev x^n in 192-bit fixed point by binary exponentiation, every product floored. x <= ONE.
+    /// The TypeScript mirror performs the same products in the same order.
+    function _powFixed(uint256 x, uint256 n) private pure returns (uint256 result) {
+        result = FIXED_ONE;
+        while (n != 0) {
+            if (n & 1 == 1) result = Math.mulDiv(result, x, FIXED_ONE);
+            n >>= 1;
+            if (n != 0) x = Math.mulDiv(x, x, FIXED_ONE);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import { createRequire } from "node:module";
+import { defineConfig } from "hardhat/config";
+import hardhatToolboxViem from "@nomicfoundation/hardhat-toolbox-viem";
+
+const require = createRequire(import.meta.url);
+
+// Offline compiler: solc-js (wasm) from the npm `solc` package. Hardhat never downloads a compiler whose
+// config has `path`. `version` must equal the package's version (Hardhat does not check), so it is read from it.
+const solcVersion: string = require("solc/package.json").version;
+
+// Fuzz runs of the Solidity property tests: 1,000 by default, more for a deep run (FUZZ_RUNS=50000 npm test).
+const fuzzRuns = Number(process.env.FUZZ_RUNS ?? 1_000);
+
+export default defineConfig({
+  plugins: [hardhatToolboxViem],
+  solidity: {
+    version: solcVersion,
+    path: require.resolve("solc/soljson.js"),
+    settings: { evmVersion: "cancun", optimizer: { enabled: true, runs: 200 } },
+  },
+  test: {
+    solidity: { fuzz: { runs: fuzzRuns } },
+  },
+  networks: {
+    localhost: { type: "http", chainType: "l1", url: "http://127.0.0.1:8545" },
+  },
+});
