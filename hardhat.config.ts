@@ -16,7 +16,7 @@ export default defineConfig({
   solidity: {
     version: solcVersion,
     path: require.resolve("solc/soljson.js"),
-    settings: { evmVersion: "cancun", optimizer: { enabled: true, runs: 200 } },
+    settings: { evmVersion: "cancun", viaIR: true, optimizer: { enabled: true, runs: 200 } },
   },
   test: {
     solidity: { fuzz: { runs: fuzzRuns } },

@@ -108,7 +108,8 @@ library ScheduleMath {
             balance -= (number - 1) * (terms.principal / count);
         } else if (terms.kind == Schedule.Kind.Annuity || terms.kind == Schedule.Kind.Custom) {
             for (uint256 earlier = 1; earlier < number; ++earlier) {
-                balance -= nextInstallment(terms, payment, earlier, balance).principal;
+                (, uint256 principal, ) = _step(terms, payment, earlier, balance);
+                balance -= principal;
             }
         }
         return nextInstallment(terms, payment, number, balance);
@@ -124,36 +125,42 @@ library ScheduleMath {
         uint256 number,
         uint256 balanceBefore
     ) internal pure returns (Schedule.Installment memory row) {
+        (uint256 dueOffset, uint256 principal, uint256 interest) = _step(terms, payment, number, balanceBefore);
+        // Cannot overflow uint40: a regular schedule ends within 360 * 365 days, a custom one at a uint40 offset.
+        row = Schedule.Installment({dueOffset: uint40(dueOffset), principal: principal, interest: interest});
+    }
+
+    /// @dev `nextInstallment` without allocating the row, for the loops of `schedule` and `installmentAt`.
+    function _step(
+        Schedule.Terms memory terms,
+        uint256 payment,
+        uint256 number,
+        uint256 balanceBefore
+    ) private pure returns (uint256 dueOffset, uint256 principal, uint256 interest) {
         Schedule.Kind kind = terms.kind;
         if (kind == Schedule.Kind.Bullet) {
             // One payment at maturity, `count` intervals after the start: interest = round-half-up(P * r * n).
-            uint256 term = uint256(terms.intervalSeconds) * terms.count;
-            return
-                Schedule.Installment({
-                    dueOffset: uint40(term),
-                    principal: balanceBefore,
-                    interest: periodInterest(balanceBefore, terms.rateBps, term)
-                });
+            dueOffset = uint256(terms.intervalSeconds) * terms.count;
+            return (dueOffset, balanceBefore, periodInterest(balanceBefore, terms.rateBps, dueOffset));
         }
         bool isLast = number == terms.count;
         if (kind == Schedule.Kind.Custom) {
             uint256 start = number == 1 ? 0 : terms.dueOffsets[number - 2];
-            row.dueOffset = terms.dueOffsets[number - 1];
-            row.interest = periodInterest(balanceBefore, terms.rateBps, row.dueOffset - start);
-            row.principal = isLast ? balanceBefore : Math.min(terms.principals[number - 1], balanceBefore);
-            return row;
+            dueOffset = terms.dueOffsets[number - 1];
+            interest = periodInterest(balanceBefore, terms.rateBps, dueOffset - start);
+            principal = isLast ? balanceBefore : Math.min(terms.principals[number - 1], balanceBefore);
+            return (dueOffset, principal, interest);
         }
-        // Cannot overflow uint40: at most 360 intervals of at most 365 days.
-        row.dueOffset = uint40(number * terms.intervalSeconds);
-        row.interest = periodInterest(balanceBefore, terms.rateBps, terms.intervalSeconds);
+        dueOffset = number * terms.intervalSeconds;
+        interest = periodInterest(balanceBefore, terms.rateBps, terms.intervalSeconds);
         if (isLast) {
-            row.principal = balanceBefore;
+            principal = balanceBefore;
         } else if (kind == Schedule.Kind.Annuity) {
             // principal_k = A - interest_k. `payment` is never below the first period's interest, so the
             // subtraction only saturates for a balance above the principal, which a valid table never has.
-            row.principal = Math.min(payment > row.interest ? payment - row.interest : 0, balanceBefore);
+            principal = Math.min(payment > interest ? payment - interest : 0, balanceBefore);
         } else if (kind == Schedule.Kind.EqualPrincipal) {
-            row.principal = Math.min(terms.principal / terms.count, balanceBefore);
+            principal = Math.min(terms.principal / terms.count, balanceBefore);
         }
         // InterestOnly: no principal before the last installment.
     }
@@ -182,8 +189,8 @@ library ScheduleMath {
     ///     remaining = ONE - discount^n                    1 - (1 + r)^-n, each product floored
     ///     A         = round-half-up(P * N * ONE / (D * remaining))
     ///
-    /// The fixed point can only make `remaining` larger, by at most about 2n units of 2^-192; docs/rounding.md
-    /// shows that this keeps A within one base unit of the exact rational value. The floor at the first period's
+    /// The fixed point can only make `remaining` larger, by less than 2^-179 for n <= 360; docs/rounding.md shows
+    /// that this keeps A within one base unit of the exact rational value. The floor at the first period's
     /// interest keeps every principal part non-negative even where that one unit would matter.
     function annuityPayment(
         uint256 principal,
