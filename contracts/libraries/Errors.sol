@@ -12,7 +12,8 @@ library Errors {
     /// @notice Thrown when the yearly rate exceeds `maxRateBps`.
     error ScheduleMath_RateTooHigh(uint256 rateBps, uint256 maxRateBps);
 
-    /// @notice Thrown when a regular schedule's interval is outside [minSeconds, maxSeconds], or a custom one's is not 0.
+    /// @notice Thrown when a regular schedule's interval is outside [minSeconds, maxSeconds], or a custom plan's is
+    /// not 0.
     error ScheduleMath_IntervalOutOfRange(uint256 intervalSeconds, uint256 minSeconds, uint256 maxSeconds);
 
     /// @notice Thrown when the number of installments is 0 or above `maxCount`.

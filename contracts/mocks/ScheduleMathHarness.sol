@@ -7,19 +7,19 @@ import {ScheduleMath} from "../libraries/ScheduleMath.sol";
 
 /// @notice Test double: exposes the pure schedule and penalty libraries to off-chain tests and benchmarks.
 contract ScheduleMathHarness {
-    function schedule(Schedule.Terms memory terms) external pure returns (Schedule.Installment[] memory) {
+    function schedule(Schedule.Terms calldata terms) external pure returns (Schedule.Installment[] memory) {
         return ScheduleMath.schedule(terms);
     }
 
     function installmentAt(
-        Schedule.Terms memory terms,
+        Schedule.Terms calldata terms,
         uint256 number
     ) external pure returns (Schedule.Installment memory) {
         return ScheduleMath.installmentAt(terms, number);
     }
 
     function nextInstallment(
-        Schedule.Terms memory terms,
+        Schedule.Terms calldata terms,
         uint256 payment,
         uint256 number,
         uint256 balanceBefore
@@ -37,7 +37,7 @@ contract ScheduleMathHarness {
     }
 
     function penaltyOf(
-        Penalty.Terms memory terms,
+        Penalty.Terms calldata terms,
         uint128 unpaid,
         uint40 dueTime,
         uint40 asOf
