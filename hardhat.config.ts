@@ -9,7 +9,9 @@ const require = createRequire(import.meta.url);
 const solcVersion: string = require("solc/package.json").version;
 
 // Fuzz runs of the Solidity property tests: 1,000 by default, more for a deep run (FUZZ_RUNS=50000 npm test).
+// The seed is Hardhat's fixed default, so a failure replays; FUZZ_SEED=0x... explores other inputs.
 const fuzzRuns = Number(process.env.FUZZ_RUNS ?? 1_000);
+const fuzzSeed = process.env.FUZZ_SEED;
 
 export default defineConfig({
   plugins: [hardhatToolboxViem],
@@ -19,7 +21,7 @@ export default defineConfig({
     settings: { evmVersion: "cancun", viaIR: true, optimizer: { enabled: true, runs: 200 } },
   },
   test: {
-    solidity: { fuzz: { runs: fuzzRuns } },
+    solidity: { fuzz: { runs: fuzzRuns, ...(fuzzSeed ? { seed: fuzzSeed } : {}) } },
   },
   networks: {
     localhost: { type: "http", chainType: "l1", url: "http://127.0.0.1:8545" },

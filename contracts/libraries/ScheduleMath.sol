@@ -21,7 +21,7 @@ library ScheduleMath {
     /// @notice Denominator of every period rate: r = rateBps * seconds / RATE_DENOMINATOR.
     uint256 internal constant RATE_DENOMINATOR = BPS * SECONDS_PER_YEAR;
     /// @notice One in the fixed point of the annuity factor: 192 fractional bits. With principal below 2^128 and
-    /// at most 360 periods, the factor's error moves the annuity payment by far less than one base unit.
+    /// at most 360 periods, the factor's error moves the annuity payment by less than 10^-8 of a base unit.
     uint256 internal constant FIXED_ONE = 1 << 192;
 
     /// @notice Highest yearly rate: 100% a year.
@@ -182,16 +182,17 @@ library ScheduleMath {
     }
 
     /// @notice The annuity's equal installment A = round-half-up(P * r / (1 - (1 + r)^-n)), or round-half-up(P / n)
-    /// when r = 0, and never less than the first period's interest round-half-up(P * r).
-    /// @dev With r = N / D (N = rateBps * interval, D = RATE_DENOMINATOR):
+    /// when r = 0.
+    /// @dev With r = N / D (N = rateBps * interval, D = RATE_DENOMINATOR), in 192-bit fixed point:
     ///
-    ///     discount  = floor(D * ONE / (D + N))          1 / (1 + r) in 192-bit fixed point
-    ///     remaining = ONE - discount^n                    1 - (1 + r)^-n, each product floored
+    ///     discount  = ceil(D * ONE / (D + N))             1 / (1 + r), rounded up
+    ///     remaining = ONE - discount^n                    1 - (1 + r)^-n, each product rounded up
     ///     A         = round-half-up(P * N * ONE / (D * remaining))
     ///
-    /// The fixed point can only make `remaining` larger, by less than 2^-179 for n <= 360; docs/rounding.md shows
-    /// that this keeps A within one base unit of the exact rational value. The floor at the first period's
-    /// interest keeps every principal part non-negative even where that one unit would matter.
+    /// Rounding the power up makes `remaining` at most the exact value, so the quotient is never below the exact A*
+    /// and exceeds it by less than 10^-8 of a unit (docs/rounding.md): an exact half rounds up as the rule says,
+    /// and A differs from round-half-up(A*) only when A* lies within 10^-8 below a half, by one unit. Since
+    /// A* > P * r, A is never below the first period's interest, so no principal part is negative.
     function annuityPayment(
         uint256 principal,
         uint256 rateBps,
@@ -200,11 +201,10 @@ library ScheduleMath {
     ) internal pure returns (uint256) {
         if (rateBps == 0) return Rounding.divHalfUp(principal, count);
         uint256 periodRate = rateBps * intervalSeconds;
-        uint256 discount = (RATE_DENOMINATOR * FIXED_ONE) / (RATE_DENOMINATOR + periodRate);
-        // discount < ONE, so discount^n < ONE and remaining >= 1.
-        uint256 remaining = FIXED_ONE - _powFixed(discount, count);
-        uint256 payment = Rounding.mulDivHalfUp(principal * periodRate, FIXED_ONE, RATE_DENOMINATOR * remaining);
-        return Math.max(payment, periodInterest(principal, rateBps, intervalSeconds));
+        uint256 discount = Math.ceilDiv(RATE_DENOMINATOR * FIXED_ONE, RATE_DENOMINATOR + periodRate);
+        // discount < ONE (N > 0 takes far more than one unit off), so discount^n < ONE and remaining >= 1.
+        uint256 remaining = FIXED_ONE - _powFixedUp(discount, count);
+        return Rounding.mulDivHalfUp(principal * periodRate, FIXED_ONE, RATE_DENOMINATOR * remaining);
     }
 
     /// @dev The annuity payment for annuities, 0 for other kinds (they do not use it).
@@ -213,14 +213,14 @@ library ScheduleMath {
         return annuityPayment(terms.principal, terms.rateBps, terms.intervalSeconds, terms.count);
     }
 
-    /// @dev x^n in 192-bit fixed point by binary exponentiation, every product floored. x <= ONE.
-    /// The TypeScript mirror performs the same products in the same order.
-    function _powFixed(uint256 x, uint256 n) private pure returns (uint256 result) {
+    /// @dev x^n in 192-bit fixed point by binary exponentiation, every product rounded up. x <= ONE, so every
+    /// intermediate stays <= ONE. The TypeScript mirror performs the same products in the same order.
+    function _powFixedUp(uint256 x, uint256 n) private pure returns (uint256 result) {
         result = FIXED_ONE;
         while (n != 0) {
-            if (n & 1 == 1) result = Math.mulDiv(result, x, FIXED_ONE);
+            if (n & 1 == 1) result = Math.mulDiv(result, x, FIXED_ONE, Math.Rounding.Ceil);
             n >>= 1;
-            if (n != 0) x = Math.mulDiv(x, x, FIXED_ONE);
+            if (n != 0) x = Math.mulDiv(x, x, FIXED_ONE, Math.Rounding.Ceil);
         }
     }
 }

@@ -68,19 +68,22 @@ describe("ScheduleMath: Solidity and TypeScript agree", () => {
     );
   });
 
-  it("keeps the annuity payment within one base unit of the exact rational value", () => {
+  it("rounds the annuity payment of the exact rational value half up (one unit above only just below a half)", () => {
     const annuities = validTerms.filter((terms) => terms.kind === "annuity" && terms.rateBps > 0);
     fc.assert(
       fc.property(annuities, (terms) => {
         const payment = annuityPayment(terms.principal, terms.rateBps, terms.intervalSeconds, terms.count);
-        // A = P * N * (D + N)^n / (D * ((D + N)^n - D^n)) exactly, with r = N / D.
+        // A* = num / den = P * N * (D + N)^n / (D * ((D + N)^n - D^n)) exactly, with r = N / D.
         const n = BigInt(terms.count);
         const periodRate = BigInt(terms.rateBps) * BigInt(terms.intervalSeconds);
         const grown = (RATE_DENOMINATOR + periodRate) ** n;
-        const numerator = terms.principal * periodRate * grown;
-        const denominator = RATE_DENOMINATOR * (grown - RATE_DENOMINATOR ** n);
-        const error = payment * denominator - numerator;
-        expect(error <= denominator && -error <= denominator, `payment ${payment}`).to.equal(true);
+        const num = terms.principal * periodRate * grown;
+        const den = RATE_DENOMINATOR * (grown - RATE_DENOMINATOR ** n);
+        const exact = (2n * num + den) / (2n * den); // round-half-up(A*)
+        if (payment === exact) return;
+        // Allowed only one unit above, when A* lies less than 10^-8 of a unit below the half: (2A - 1) / 2 - A* < 1e-8.
+        expect(payment, `A* = ${num}/${den}`).to.equal(exact + 1n);
+        expect(((2n * payment - 1n) * den - 2n * num) * 10n ** 8n < 2n * den, `A* = ${num}/${den}`).to.equal(true);
       }),
       { numRuns: RUNS },
     );

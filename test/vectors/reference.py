@@ -29,8 +29,7 @@ def annuity_payment(p: int, rate_bps: int, interval: int, n: int) -> int:
     if rate_bps == 0:
         return half_up(Fraction(p, n))
     r = rate(rate_bps, interval)
-    exact = p * r / (1 - (1 + r) ** -n)
-    return max(half_up(exact), half_up(p * r))
+    return half_up(p * r / (1 - (1 + r) ** -n))
 
 
 def table(t: dict) -> list:
@@ -112,6 +111,10 @@ SCHEDULES = [
     ("the CLI example: 1,000,000,000 base units at 12% a year, 12 periods of 30 days",
      "r = 1200*2,592,000/315,360,000,000; A from the exact rational formula, rounded half up.",
      regular("annuity", 1_000_000_000, 1200, 30 * DAY, 12)),
+    ("an exact half: 10,050 at 1% a month in 2 installments",
+     "By hand: A = 10,050 * 0.01 * 1.0201 / 0.0201 = 5,100.5 exactly, which rounds up to 5,101; the first "
+     "interest 100.5 rounds up to 101.",
+     regular("annuity", 10_050, 1200, MONTH, 2)),
     ("tiny loan, more installments than base units: 5 units in 12 annuity payments at 10%",
      "By hand: A = round-half-up(5/12 + interest) = 0; principal parts 0 until the last, which takes all 5.",
      regular("annuity", 5, 1000, 30 * DAY, 12)),

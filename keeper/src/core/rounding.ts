@@ -30,8 +30,3 @@ export function ceilDiv(x: bigint, d: bigint): bigint {
 export function minBig(a: bigint, b: bigint): bigint {
   return a < b ? a : b;
 }
-
-/** The larger of two bigints. */
-export function maxBig(a: bigint, b: bigint): bigint {
-  return a > b ? a : b;
-}

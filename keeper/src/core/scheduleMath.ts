@@ -4,7 +4,7 @@
  * test/integration/scheduleDifferential.test.ts proves it on random terms against the compiled library.
  */
 import { MathRuleError, assertUint } from "./mathError.ts";
-import { divHalfUp, maxBig, minBig, mulDivHalfUp } from "./rounding.ts";
+import { ceilDiv, divHalfUp, minBig, mulDivHalfUp } from "./rounding.ts";
 
 export const BPS = 10_000n;
 export const SECONDS_PER_DAY = 86_400;
@@ -223,16 +223,15 @@ export function periodInterest(balance: bigint, rateBps: number, periodSeconds: 
 }
 
 /**
- * The annuity's equal installment, as `ScheduleMath.annuityPayment`: round-half-up(P * r / (1 - (1 + r)^-n)) in
- * 192-bit fixed point, round-half-up(P / n) when r = 0, never below the first period's interest.
+ * The annuity's equal installment, as `ScheduleMath.annuityPayment`: round-half-up(P * r / (1 - (1 + r)^-n)) with
+ * the power in 192-bit fixed point rounded up (so an exact half rounds up), round-half-up(P / n) when r = 0.
  */
 export function annuityPayment(principal: bigint, rateBps: number, intervalSeconds: number, count: number): bigint {
   if (rateBps === 0) return divHalfUp(principal, BigInt(count));
   const periodRate = BigInt(rateBps) * BigInt(intervalSeconds);
-  const discount = (RATE_DENOMINATOR * FIXED_ONE) / (RATE_DENOMINATOR + periodRate);
-  const remaining = FIXED_ONE - powFixed(discount, count);
-  const payment = mulDivHalfUp(principal * periodRate, FIXED_ONE, RATE_DENOMINATOR * remaining);
-  return maxBig(payment, periodInterest(principal, rateBps, intervalSeconds));
+  const discount = ceilDiv(RATE_DENOMINATOR * FIXED_ONE, RATE_DENOMINATOR + periodRate);
+  const remaining = FIXED_ONE - powFixedUp(discount, count);
+  return mulDivHalfUp(principal * periodRate, FIXED_ONE, RATE_DENOMINATOR * remaining);
 }
 
 function paymentOf(terms: ScheduleTerms): bigint {
@@ -241,15 +240,15 @@ function paymentOf(terms: ScheduleTerms): bigint {
     : 0n;
 }
 
-/** x^n in 192-bit fixed point by binary exponentiation, every product floored: the same steps as `_powFixed`. */
-function powFixed(x: bigint, n: number): bigint {
+/** x^n in 192-bit fixed point by binary exponentiation, every product rounded up: the same steps as `_powFixedUp`. */
+function powFixedUp(x: bigint, n: number): bigint {
   let result = FIXED_ONE;
   let base = x;
   let exponent = n;
   while (exponent !== 0) {
-    if (exponent & 1) result = (result * base) / FIXED_ONE;
+    if (exponent & 1) result = ceilDiv(result * base, FIXED_ONE);
     exponent >>>= 1;
-    if (exponent !== 0) base = (base * base) / FIXED_ONE;
+    if (exponent !== 0) base = ceilDiv(base * base, FIXED_ONE);
   }
   return result;
 }
