@@ -145,10 +145,15 @@ library ScheduleMath {
         }
         bool isLast = number == terms.count;
         if (kind == Schedule.Kind.Custom) {
-            uint256 start = number == 1 ? 0 : terms.dueOffsets[number - 2];
             dueOffset = terms.dueOffsets[number - 1];
-            interest = periodInterest(balanceBefore, terms.rateBps, dueOffset - start);
-            principal = isLast ? balanceBefore : Math.min(terms.principals[number - 1], balanceBefore);
+            (principal, interest) = customStep({
+                balanceBefore: balanceBefore,
+                rateBps: terms.rateBps,
+                previousDueOffset: number == 1 ? 0 : terms.dueOffsets[number - 2],
+                dueOffset: dueOffset,
+                planPrincipal: terms.principals[number - 1],
+                isLast: isLast
+            });
             return (dueOffset, principal, interest);
         }
         dueOffset = number * terms.intervalSeconds;
@@ -163,6 +168,21 @@ library ScheduleMath {
             principal = Math.min(terms.principal / terms.count, balanceBefore);
         }
         // InterestOnly: no principal before the last installment.
+    }
+
+    /// @notice One step of a custom plan from its two due offsets, for a contract that keeps the plan in storage and
+    /// must not load all of it: interest for the time since the previous due offset (0 for the first), and the
+    /// plan's principal, or the whole balance for the last installment. `nextInstallment` uses the same step.
+    function customStep(
+        uint256 balanceBefore,
+        uint256 rateBps,
+        uint256 previousDueOffset,
+        uint256 dueOffset,
+        uint256 planPrincipal,
+        bool isLast
+    ) internal pure returns (uint256 principal, uint256 interest) {
+        interest = periodInterest(balanceBefore, rateBps, dueOffset - previousDueOffset);
+        principal = isLast ? balanceBefore : Math.min(planPrincipal, balanceBefore);
     }
 
     /*//////////////////////////////////////////////////////////////

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+
+import {ILoanBook} from "../interfaces/ILoanBook.sol";
+import {ScheduleMath} from "../libraries/ScheduleMath.sol";
+import {Loans, Schedule} from "../types/DataTypes.sol";
+
+/// @title LoanTemplates
+/// @notice Loan products: a lender publishes immutable templates and may retire them; loans keep their terms.
+abstract contract LoanTemplates is AccessControl, ILoanBook {
+    /// @notice Held by lenders, who publish templates and originate loans from their own.
+    bytes32 public constant LENDER_ROLE = keccak256("LENDER_ROLE");
+
+    /// @notice Number of templates published; ids run from 1.
+    uint256 public templateCount;
+
+    mapping(uint256 templateId => Loans.Template) internal _templates;
+    mapping(uint256 templateId => Loans.PlanEntry[]) internal _plans;
+
+    /// @inheritdoc ILoanBook
+    function publishTemplate(
+        TemplateParams calldata params,
+        uint40[] calldata planDueOffsets,
+        uint128[] calldata planPrincipals
+    ) external onlyRole(LENDER_ROLE) returns (uint256 templateId) {
+        _validateTemplate(params, planDueOffsets, planPrincipals);
+        templateId = ++templateCount;
+        _templates[templateId] = Loans.Template({
+            token: IERC20(params.token),
+            kind: params.kind,
+            rateBps: params.rateBps,
+            count: params.count,
+            intervalSeconds: params.intervalSeconds,
+            requiresNotary: params.requiresNotary,
+            prepaymentRule: params.prepaymentRule,
+            retired: false,
+            lender: msg.sender,
+            graceSeconds: params.graceSeconds,
+            penaltyRateBps: params.penaltyRateBps,
+            penaltyCapBps: params.penaltyCapBps,
+            defaultDaysPastDue: params.defaultDaysPastDue,
+            defaultMissedInstallments: params.defaultMissedInstallments,
+            minPrincipal: params.minPrincipal,
+            maxPrincipal: params.maxPrincipal,
+            flatFee: params.flatFee,
+            collateralKind: params.collateralKind
+        });
+        Loans.PlanEntry[] storage plan = _plans[templateId];
+        for (uint256 i; i < planDueOffsets.length; ++i) {
+            plan.push(Loans.PlanEntry({dueOffset: planDueOffsets[i], principal: planPrincipals[i]}));
+        }
+        emit TemplatePublished(templateId, msg.sender, keccak256(abi.encode(params, planDueOffsets, planPrincipals)));
+    }
+
+    /// @inheritdoc ILoanBook
+    function retireTemplate(uint256 templateId) external {
+        Loans.Template storage template_ = _templateOf(templateId);
+        if (template_.lender != msg.sender) {
+            revert LoanBook_NotTemplateLender(templateId, msg.sender, template_.lender);
+        }
+        if (template_.retired) revert LoanBook_TemplateRetired(templateId);
+        template_.retired = true;
+        emit TemplateRetired(templateId, msg.sender);
+    }
+
+    /// @notice Template `templateId`.
+    function templateOf(uint256 templateId) external view returns (Loans.Template memory) {
+        return _templateOf(templateId);
+    }
+
+    /// @notice The custom plan of template `templateId` (empty for the regular kinds).
+    function planOf(uint256 templateId) external view returns (Loans.PlanEntry[] memory) {
+        _templateOf(templateId);
+        return _plans[templateId];
+    }
+
+    /// @dev The template, or `LoanBook_UnknownTemplate`.
+    function _templateOf(uint256 templateId) internal view returns (Loans.Template storage template_) {
+        template_ = _templates[templateId];
+        if (template_.lender == address(0)) revert LoanBook_UnknownTemplate(templateId);
+    }
+
+    /// @dev Reverts unless the parameters make a template: the schedule math accepts them (at the largest
+    /// principal, or the plan's sum for a custom plan), and every other rule holds.
+    function _validateTemplate(
+        TemplateParams calldata params,
+        uint40[] calldata planDueOffsets,
+        uint128[] calldata planPrincipals
+    ) private pure {
+        if (params.token == address(0)) revert LoanBook_ZeroToken();
+        if (params.minPrincipal == 0 || params.minPrincipal > params.maxPrincipal) {
+            revert LoanBook_InvalidPrincipalBounds(params.minPrincipal, params.maxPrincipal);
+        }
+        if (params.kind == Schedule.Kind.Custom && params.minPrincipal != params.maxPrincipal) {
+            revert LoanBook_InvalidPrincipalBounds(params.minPrincipal, params.maxPrincipal);
+        }
+        if (params.defaultDaysPastDue == 0 && params.defaultMissedInstallments == 0) {
+            revert LoanBook_NoDefaultTrigger();
+        }
+        if (params.prepaymentRule == Loans.PrepaymentRule.None) revert LoanBook_NoPrepaymentRule();
+        ScheduleMath.validate(
+            Schedule.Terms({
+                kind: params.kind,
+                principal: params.maxPrincipal,
+                rateBps: params.rateBps,
+                intervalSeconds: params.intervalSeconds,
+                count: params.count,
+                dueOffsets: planDueOffsets,
+                principals: planPrincipals
+            })
+        );
+    }
+}
