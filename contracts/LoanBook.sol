@@ -79,7 +79,8 @@ contract LoanBook is
         loan.templateId = SafeCast.toUint32(params.templateId);
         loan.startTime = uint40(block.timestamp);
         loan.balance = principal;
-        loan.basePrincipal = principal;
+        // Cannot truncate: a template bounds the principal below 2^96.
+        loan.basePrincipal = uint112(principal);
         if (template_.kind == Schedule.Kind.Annuity) {
             loan.payment = SafeCast.toUint128(
                 ScheduleMath.annuityPayment(principal, template_.rateBps, template_.intervalSeconds, template_.count)
@@ -160,7 +161,8 @@ contract LoanBook is
             balance -= principal;
             paidOnCurrent = 0;
             ++number;
-            if (loan.penaltyCheckpoint != 0) {
+            if (loan.flags & Loans.FLAG_PENALTY_CHECKPOINT != 0) {
+                loan.flags &= ~Loans.FLAG_PENALTY_CHECKPOINT;
                 loan.penaltyAccrued = 0;
                 loan.penaltyCheckpoint = 0;
             }
@@ -181,12 +183,10 @@ contract LoanBook is
         emit RepaymentMade(
             loanId,
             msg.sender,
-            claimHolder,
             paid.penalty,
             paid.interest,
             paid.principal + paid.prepaid,
-            paid.prepaid,
-            number - 1
+            paid.prepaid
         );
         if (balance == 0) {
             loan.flags |= Loans.FLAG_REPAID;
@@ -211,6 +211,7 @@ contract LoanBook is
         paid.remaining -= penaltyNow;
         loan.penaltyAccrued = SafeCast.toUint128(owed - penaltyNow);
         loan.penaltyCheckpoint = uint40(block.timestamp);
+        loan.flags |= Loans.FLAG_PENALTY_CHECKPOINT;
     }
 
     /// @dev After a prepayment that leaves `balance`: under LowerInstallments, recompute the annuity payment (or the
@@ -228,7 +229,7 @@ contract LoanBook is
             (kind != Schedule.Kind.Annuity && kind != Schedule.Kind.EqualPrincipal)
         ) return;
         loan.baseNumber = uint16(installmentsPaid);
-        loan.basePrincipal = uint128(balance);
+        loan.basePrincipal = uint112(balance);
         if (kind == Schedule.Kind.Annuity) {
             loan.payment = SafeCast.toUint128(
                 ScheduleMath.annuityPayment(
@@ -259,7 +260,7 @@ contract LoanBook is
         for (uint256 i; i < loanIds.length; ++i) {
             uint256 loanId = loanIds[i];
             Loans.Loan storage loan = _loans[loanId];
-            if (loan.startTime == 0 || loan.flags != 0) {
+            if (loan.startTime == 0 || loan.flags & Loans.FLAGS_CLOSED != 0) {
                 emit DefaultSkipped(loanId, 0);
                 continue;
             }
@@ -362,7 +363,7 @@ contract LoanBook is
     /// @inheritdoc ILoanBook
     function defaultEligibleAt(uint256 loanId) external view returns (uint256) {
         Loans.Loan storage loan = _loanOf(loanId);
-        if (loan.flags != 0) return 0;
+        if (loan.flags & Loans.FLAGS_CLOSED != 0) return 0;
         Loans.Template storage template_ = _templates[loan.templateId];
         uint256 oldest = loan.paidInstallments + 1;
         return _eligibleAt(loan, template_, oldest, _dueTime(loan, template_, oldest));

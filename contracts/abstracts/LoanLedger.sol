@@ -107,8 +107,8 @@ abstract contract LoanLedger is LoanTemplates {
         });
         uint256 sinceDue = PenaltyMath.penaltyOf(terms, uint128(unpaid), uint40(dueTime), uint40(block.timestamp));
         if (!isCurrent) return sinceDue;
+        if (loan.flags & Loans.FLAG_PENALTY_CHECKPOINT == 0) return sinceDue;
         uint40 checkpoint = loan.penaltyCheckpoint;
-        if (checkpoint == 0) return sinceDue;
         // Penalty is non-decreasing in time, so the stretch since the checkpoint is never negative.
         return
             loan.penaltyAccrued + sinceDue - PenaltyMath.penaltyOf(terms, uint128(unpaid), uint40(dueTime), checkpoint);

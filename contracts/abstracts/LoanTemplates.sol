@@ -14,6 +14,12 @@ abstract contract LoanTemplates is AccessControl, ILoanBook {
     /// @notice Held by lenders, who publish templates and originate loans from their own.
     bytes32 public constant LENDER_ROLE = keccak256("LENDER_ROLE");
 
+    /// @notice Largest principal of a loan: 2^96 - 1 base units (79 billion tokens of 18 decimals). It keeps every
+    /// installment's amount within the loan's packed storage.
+    uint256 public constant MAX_PRINCIPAL = type(uint96).max;
+    /// @notice Latest due offset of a custom plan: 100 years.
+    uint256 public constant MAX_CUSTOM_TERM = 100 * 365 days;
+
     /// @notice Number of templates published; ids run from 1.
     uint256 public templateCount;
 
@@ -91,7 +97,9 @@ abstract contract LoanTemplates is AccessControl, ILoanBook {
         uint128[] calldata planPrincipals
     ) private pure {
         if (params.token == address(0)) revert LoanBook_ZeroToken();
-        if (params.minPrincipal == 0 || params.minPrincipal > params.maxPrincipal) {
+        if (
+            params.minPrincipal == 0 || params.minPrincipal > params.maxPrincipal || params.maxPrincipal > MAX_PRINCIPAL
+        ) {
             revert LoanBook_InvalidPrincipalBounds(params.minPrincipal, params.maxPrincipal);
         }
         if (params.kind == Schedule.Kind.Custom && params.minPrincipal != params.maxPrincipal) {
@@ -101,6 +109,10 @@ abstract contract LoanTemplates is AccessControl, ILoanBook {
             revert LoanBook_NoDefaultTrigger();
         }
         if (params.prepaymentRule == Loans.PrepaymentRule.None) revert LoanBook_NoPrepaymentRule();
+        uint256 planLength = planDueOffsets.length;
+        if (planLength != 0 && planDueOffsets[planLength - 1] > MAX_CUSTOM_TERM) {
+            revert LoanBook_PlanTooLong(planDueOffsets[planLength - 1], MAX_CUSTOM_TERM);
+        }
         ScheduleMath.validate(
             Schedule.Terms({
                 kind: params.kind,

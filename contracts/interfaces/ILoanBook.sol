@@ -105,17 +105,15 @@ interface ILoanBook {
     /// @notice Emitted when loan `loanId`'s collateral returns to `borrower` after full repayment.
     event CollateralReleased(uint256 indexed loanId, address indexed borrower);
 
-    /// @notice Emitted for every repayment of loan `loanId` by `payer`, with its allocation and the claim holder
-    /// who received it. `installmentsPaid` is the count of installments paid in full after it.
+    /// @notice Emitted for every repayment of loan `loanId` by `payer`, with its allocation (`principalPaid` includes
+    /// `prepaid`). The token's own Transfer event in the same transaction names the claim holder who received it.
     event RepaymentMade(
         uint256 indexed loanId,
         address indexed payer,
-        address indexed claimHolder,
         uint256 penaltyPaid,
         uint256 interestPaid,
         uint256 principalPaid,
-        uint256 prepaid,
-        uint256 installmentsPaid
+        uint256 prepaid
     );
 
     /// @notice Emitted when loan `loanId` is repaid in full.
@@ -148,8 +146,11 @@ interface ILoanBook {
     /// @notice Thrown when a template names no token.
     error LoanBook_ZeroToken();
 
-    /// @notice Thrown when a template's principal bounds are empty, or do not equal a custom plan's sum.
+    /// @notice Thrown when a template's principal bounds are empty, above MAX_PRINCIPAL, or (custom plans) not equal.
     error LoanBook_InvalidPrincipalBounds(uint256 minPrincipal, uint256 maxPrincipal);
+
+    /// @notice Thrown when a custom plan's last due offset is later than `maxDueOffset`.
+    error LoanBook_PlanTooLong(uint256 lastDueOffset, uint256 maxDueOffset);
 
     /// @notice Thrown when a template sets neither default trigger.
     error LoanBook_NoDefaultTrigger();

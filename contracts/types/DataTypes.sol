@@ -122,28 +122,29 @@ library Loans {
         uint128 principal;
     }
 
-    /// @notice The stored facts of one loan. Its status is computed from them.
+    /// @notice The stored facts of one loan. Its status is computed from them. An on-time repayment writes slot 1
+    /// only; amounts fit because a template's principal is below 2^96 and no installment owes more than 2^112.
     struct Loan {
         // slot 0
         address borrower;
         uint32 templateId;
         uint40 startTime;
-        /// Installments paid in full.
-        uint16 paidInstallments;
-        /// FLAG_DEFAULTED | FLAG_REPAID.
+        /// FLAG_DEFAULTED | FLAG_REPAID | FLAG_PENALTY_CHECKPOINT.
         uint8 flags;
         // slot 1
         /// Principal still owed before the current installment (the schedule's running balance).
         uint128 balance;
         /// Paid toward the current installment's interest and principal.
         uint112 paidOnCurrent;
-        /// Installments before the schedule was last recomputed (LowerInstallments prepayment); 0 otherwise.
-        uint16 baseNumber;
+        /// Installments paid in full.
+        uint16 paidInstallments;
         // slot 2
         /// The annuity payment of the current schedule (0 for other kinds).
         uint128 payment;
         /// The principal the current schedule was computed on: the loan's principal until a recomputation.
-        uint128 basePrincipal;
+        uint112 basePrincipal;
+        /// Installments before the schedule was last recomputed (LowerInstallments prepayment); 0 otherwise.
+        uint16 baseNumber;
         // slot 3: written only when an installment is paid late
         /// Penalty of the current installment accrued up to `penaltyCheckpoint` and not yet paid.
         uint128 penaltyAccrued;
@@ -159,4 +160,8 @@ library Loans {
 
     uint8 internal constant FLAG_DEFAULTED = 1;
     uint8 internal constant FLAG_REPAID = 2;
+    /// @dev Slot 3 holds a penalty checkpoint of the current installment (so an on-time repayment never reads it).
+    uint8 internal constant FLAG_PENALTY_CHECKPOINT = 4;
+    /// @dev The flags that end a loan's normal course.
+    uint8 internal constant FLAGS_CLOSED = FLAG_DEFAULTED | FLAG_REPAID;
 }

@@ -1,0 +1,179 @@
+/**
+ * The one fixture module of the loan book tests (Sablier's `Defaults` habit): named accounts for every role, a
+ * deployed LoanBook and token, a default template, and helpers that sign and originate loans the way a lender's
+ * back office and the borrower's and notary's wallets do. Use with `networkHelpers.loadFixture(deployLoanBook)`.
+ */
+import { network } from "hardhat";
+import { keccak256, toHex, zeroAddress, zeroHash, type Address, type Hex } from "viem";
+
+import {
+  loanAcceptanceTypedData,
+  notarizationTypedData,
+  type CollateralTerms,
+} from "../../keeper/src/core/typedData.ts";
+import { kindId, type ScheduleKind } from "../../keeper/src/core/scheduleMath.ts";
+
+export const DAY = 86_400;
+/** 1,000.00 in a 6-decimal stablecoin. */
+export const PRINCIPAL = 1_000_000_000n;
+export const ONE_YEAR = 365n * 86_400n;
+
+/** Solidity's `Loans.Status`. */
+export const Status = { None: 0, Active: 1, Late: 2, Defaulted: 3, Repaid: 4 } as const;
+/** Solidity's `Loans.CollateralKind`. */
+export const CollateralKind = { None: 0, ERC20: 1, ERC721: 2, OffChain: 3 } as const;
+/** Solidity's `Loans.PrepaymentRule`. */
+export const PrepaymentRule = { None: 0, ShortenTerm: 1, LowerInstallments: 2 } as const;
+
+/** `ILoanBook.TemplateParams` of a 12-month consumer loan at 12% with notarization, 3-day grace, default at 30 days
+ * past due or 3 missed installments. */
+export function templateParams(token: Address, overrides: Partial<TemplateParams> = {}): TemplateParams {
+  return {
+    token,
+    kind: kindId("annuity"),
+    rateBps: 1200,
+    count: 12,
+    intervalSeconds: 30 * DAY,
+    minPrincipal: 100_000_000n,
+    maxPrincipal: 10_000_000_000n,
+    graceSeconds: 3 * DAY,
+    penaltyRateBps: 1825,
+    penaltyCapBps: 1000,
+    flatFee: 1_000_000n,
+    defaultDaysPastDue: 30,
+    defaultMissedInstallments: 3,
+    requiresNotary: true,
+    collateralKind: CollateralKind.None,
+    prepaymentRule: PrepaymentRule.ShortenTerm,
+    ...overrides,
+  };
+}
+
+export interface TemplateParams {
+  token: Address;
+  kind: number;
+  rateBps: number;
+  count: number;
+  intervalSeconds: number;
+  minPrincipal: bigint;
+  maxPrincipal: bigint;
+  graceSeconds: number;
+  penaltyRateBps: number;
+  penaltyCapBps: number;
+  flatFee: bigint;
+  defaultDaysPastDue: number;
+  defaultMissedInstallments: number;
+  requiresNotary: boolean;
+  collateralKind: number;
+  prepaymentRule: number;
+}
+
+export const NO_COLLATERAL: CollateralTerms = { token: zeroAddress, amountOrId: 0n, assetHash: zeroHash };
+
+/** A document hash as the lender's system would compute it from the signed contract's bytes. */
+export function documentHash(label: string): Hex {
+  return keccak256(toHex(`loan contract ${label}`));
+}
+
+/** Deploys LoanBook and a 6-decimal token, registers the roles, funds the lender and the borrower. */
+export async function deployLoanBook(connection: Awaited<ReturnType<typeof network.create>>) {
+  const { viem } = connection;
+  const [admin, lender, otherLender, notary, borrower, stranger] = await viem.getWalletClients();
+  const publicClient = await viem.getPublicClient();
+  const chainId = await publicClient.getChainId();
+  const token = await viem.deployContract("TestToken", ["Test USD", "TUSD", 6]);
+  const book = await viem.deployContract("LoanBook", [admin.account.address]);
+  const asAdmin = { account: admin.account };
+  const lenderRole = await book.read.LENDER_ROLE();
+  await book.write.grantRole([lenderRole, lender.account.address], asAdmin);
+  await book.write.grantRole([lenderRole, otherLender.account.address], asAdmin);
+  await book.write.addNotary([notary.account.address, keccak256(toHex("Kunshan Notary Office"))], asAdmin);
+  for (const wallet of [lender, otherLender, borrower, stranger]) {
+    await token.write.mint([wallet.account.address, 1_000_000n * 10n ** 6n]);
+    await token.write.approve([book.address, 2n ** 256n - 1n], { account: wallet.account });
+  }
+  await book.write.publishTemplate([templateParams(token.address), [], []], { account: lender.account });
+  return {
+    connection,
+    viem,
+    publicClient,
+    chainId,
+    token,
+    book,
+    admin,
+    lender,
+    otherLender,
+    notary,
+    borrower,
+    stranger,
+  };
+}
+
+export type LoanBookFixture = Awaited<ReturnType<typeof deployLoanBook>>;
+type Wallet = LoanBookFixture["lender"];
+
+export interface OriginationOptions {
+  templateId?: bigint;
+  principal?: bigint;
+  lender?: Wallet;
+  borrower?: Wallet;
+  notary?: Wallet;
+  document?: Hex;
+  collateral?: CollateralTerms;
+  borrowerNonce?: bigint;
+  notaryNonce?: bigint;
+  deadline?: bigint;
+}
+
+/** The `ILoanBook.OriginationParams` of a loan, signed by the borrower's and the notary's wallets. */
+export async function signedOrigination(fixture: LoanBookFixture, options: OriginationOptions = {}) {
+  const lender = options.lender ?? fixture.lender;
+  const borrower = options.borrower ?? fixture.borrower;
+  const notary = options.notary ?? fixture.notary;
+  const templateId = options.templateId ?? 1n;
+  const principal = options.principal ?? PRINCIPAL;
+  const document = options.document ?? documentHash("1");
+  const collateral = options.collateral ?? NO_COLLATERAL;
+  const deadline = options.deadline ?? BigInt((await fixture.publicClient.getBlock()).timestamp) + 3_600n;
+  const borrowerNonce = options.borrowerNonce ?? (await fixture.book.read.nonces([borrower.account.address, 0n]));
+  const notaryNonce = options.notaryNonce ?? (await fixture.book.read.nonces([notary.account.address, 0n]));
+  const terms = {
+    templateId,
+    principal,
+    borrower: borrower.account.address,
+    lender: lender.account.address,
+    documentHash: document,
+  };
+  const borrowerSignature = await borrower.signTypedData(
+    loanAcceptanceTypedData(fixture.chainId, fixture.book.address, {
+      ...terms,
+      collateral,
+      nonce: borrowerNonce,
+      deadline,
+    }),
+  );
+  const notarySignature = await notary.signTypedData(
+    notarizationTypedData(fixture.chainId, fixture.book.address, { ...terms, nonce: notaryNonce, deadline }),
+  );
+  return {
+    templateId,
+    principal,
+    documentHash: document,
+    collateral,
+    borrower: { signer: borrower.account.address, nonce: borrowerNonce, deadline, signature: borrowerSignature },
+    notary: { signer: notary.account.address, nonce: notaryNonce, deadline, signature: notarySignature },
+  };
+}
+
+/** Originates a loan from the lender's wallet; returns its id. */
+export async function originateLoan(fixture: LoanBookFixture, options: OriginationOptions = {}) {
+  const params = await signedOrigination(fixture, options);
+  const lender = options.lender ?? fixture.lender;
+  await fixture.book.write.originate([params], { account: lender.account });
+  return fixture.book.read.loanCount();
+}
+
+/** Solidity's `Schedule.Kind` of a kind name. */
+export function kind(name: ScheduleKind): number {
+  return kindId(name);
+}
