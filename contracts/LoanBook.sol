@@ -69,6 +69,8 @@ contract LoanBook is
         if (template_.requiresNotary) {
             notary = params.notary.signer;
             if (!hasRole(NOTARY_ROLE, notary)) revert LoanBook_NotANotary(notary);
+            // A notary attests for others: never for a loan it is a party to.
+            if (notary == borrower || notary == msg.sender) revert LoanBook_NotaryIsParty(notary);
             _useNotarization(params, msg.sender);
         }
 
@@ -97,13 +99,17 @@ contract LoanBook is
                                 REPAYMENT
     //////////////////////////////////////////////////////////////*/
 
-    /// @dev The running totals of one repayment.
+    /// @dev The running state of one repayment.
     struct Allocation {
         uint256 remaining;
         uint256 penalty;
         uint256 interest;
         uint256 principal;
         uint256 prepaid;
+        /// The oldest installment not yet paid in full, the principal owed before it, and what was paid toward it.
+        uint256 number;
+        uint256 balance;
+        uint256 paidOnCurrent;
     }
 
     /// @inheritdoc ILoanBook
@@ -136,49 +142,21 @@ contract LoanBook is
         if (loan.flags & Loans.FLAG_REPAID != 0) revert LoanBook_LoanRepaid(loanId);
         Loans.Template storage template_ = _templates[loan.templateId];
 
-        Allocation memory paid = Allocation({remaining: amount, penalty: 0, interest: 0, principal: 0, prepaid: 0});
-        uint256 count = _installmentCount(template_);
-        uint256 number = loan.paidInstallments + 1;
-        uint256 balance = loan.balance;
-        uint256 paidOnCurrent = loan.paidOnCurrent;
-        bool paidAhead;
-        while (paid.remaining != 0 && number <= count) {
-            (uint256 dueTime, uint256 principal, uint256 interest) = _installment(loan, template_, number, balance);
-            if (dueTime > block.timestamp) {
-                if (paidAhead) break;
-                paidAhead = true;
-            } else {
-                _payPenalty(loan, template_, paid, principal + interest - paidOnCurrent, dueTime);
-            }
-            uint256 payNow = Math.min(paid.remaining, principal + interest - paidOnCurrent);
-            uint256 toInterest = Math.min(payNow, interest > paidOnCurrent ? interest - paidOnCurrent : 0);
-            paid.interest += toInterest;
-            paid.principal += payNow - toInterest;
-            paid.remaining -= payNow;
-            paidOnCurrent += payNow;
-            if (paidOnCurrent < principal + interest) break;
-            // Installment paid in full: the next one starts clean.
-            balance -= principal;
-            paidOnCurrent = 0;
-            ++number;
-            if (loan.flags & Loans.FLAG_PENALTY_CHECKPOINT != 0) {
-                loan.flags &= ~Loans.FLAG_PENALTY_CHECKPOINT;
-                loan.penaltyAccrued = 0;
-                loan.penaltyCheckpoint = 0;
-            }
-            if (balance == 0) break;
-        }
+        Allocation memory paid = _payInstallments(loan, template_, amount);
         if (paid.remaining != 0) {
-            if (paid.remaining > balance)
-                revert LoanBook_Overpayment(loanId, amount, amount - paid.remaining + balance);
-            balance -= paid.remaining;
+            // Beyond the installments due and the next one: a prepayment of principal, at most what is owed.
+            if (paid.remaining > paid.balance) {
+                revert LoanBook_Overpayment(loanId, amount, amount - paid.remaining + paid.balance);
+            }
+            paid.balance -= paid.remaining;
             paid.prepaid = paid.remaining;
-            if (balance != 0) _rebase(loan, template_, number - 1, balance);
+            if (paid.balance != 0) _rebase(loan, template_, paid.number - 1, paid.balance);
         }
 
-        loan.paidInstallments = uint16(number - 1);
-        loan.balance = uint128(balance);
-        loan.paidOnCurrent = uint112(paidOnCurrent);
+        // One slot: balance, paidOnCurrent and paidInstallments are packed together.
+        loan.balance = uint128(paid.balance);
+        loan.paidOnCurrent = uint112(paid.paidOnCurrent);
+        loan.paidInstallments = uint16(paid.number - 1);
         address claimHolder = _requireOwned(loanId);
         emit RepaymentMade(
             loanId,
@@ -188,12 +166,60 @@ contract LoanBook is
             paid.principal + paid.prepaid,
             paid.prepaid
         );
-        if (balance == 0) {
+        if (paid.balance == 0) {
             loan.flags |= Loans.FLAG_REPAID;
             emit LoanRepaid(loanId, msg.sender);
             _release(loanId, template_.collateralKind, loan.borrower);
         }
         template_.token.safeTransferFrom(msg.sender, claimHolder, amount);
+    }
+
+    /// @dev Pays `amount` into the installments from the oldest unpaid: every one due by now, then at most one not
+    /// yet due, each penalty first, then interest, then principal. Returns what is left for a prepayment.
+    function _payInstallments(
+        Loans.Loan storage loan,
+        Loans.Template storage template_,
+        uint256 amount
+    ) private returns (Allocation memory paid) {
+        paid.remaining = amount;
+        paid.number = loan.paidInstallments + 1;
+        paid.balance = loan.balance;
+        paid.paidOnCurrent = loan.paidOnCurrent;
+        uint256 count = _installmentCount(template_);
+        bool paidAhead;
+        while (paid.remaining != 0 && paid.number <= count) {
+            (uint256 dueTime, uint256 principal, uint256 interest) = _installment(
+                loan,
+                template_,
+                paid.number,
+                paid.balance
+            );
+            uint256 total = principal + interest;
+            if (dueTime > block.timestamp) {
+                if (paidAhead) break;
+                paidAhead = true;
+            } else {
+                _payPenalty(loan, template_, paid, total - paid.paidOnCurrent, dueTime);
+            }
+            uint256 payNow = Math.min(paid.remaining, total - paid.paidOnCurrent);
+            uint256 interestLeft = interest > paid.paidOnCurrent ? interest - paid.paidOnCurrent : 0;
+            uint256 toInterest = Math.min(payNow, interestLeft);
+            paid.interest += toInterest;
+            paid.principal += payNow - toInterest;
+            paid.remaining -= payNow;
+            paid.paidOnCurrent += payNow;
+            if (paid.paidOnCurrent < total) break;
+            // Installment paid in full: the next one starts clean.
+            paid.balance -= principal;
+            paid.paidOnCurrent = 0;
+            ++paid.number;
+            if (loan.flags & Loans.FLAG_PENALTY_CHECKPOINT != 0) {
+                loan.flags &= ~Loans.FLAG_PENALTY_CHECKPOINT;
+                loan.penaltyAccrued = 0;
+                loan.penaltyCheckpoint = 0;
+            }
+            if (paid.balance == 0) break;
+        }
     }
 
     /// @dev Pays what it can of the current installment's penalty and checkpoints the rest.

@@ -140,6 +140,9 @@ interface ILoanBook {
     /// @notice Thrown when `account` is not a registered notary.
     error LoanBook_NotANotary(address account);
 
+    /// @notice Thrown when the notary of a loan is also its lender or borrower.
+    error LoanBook_NotaryIsParty(address notary);
+
     /// @notice Thrown when the admin adds a notary without an office identifier hash.
     error LoanBook_ZeroOfficeId();
 

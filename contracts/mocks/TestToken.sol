@@ -6,10 +6,10 @@ import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20P
 
 /// @notice A stablecoin stand-in for local chains and tests: 6 or 18 decimals, EIP-2612 permit, open minting.
 contract TestToken is ERC20, ERC20Permit {
-    uint8 private immutable _decimals;
+    uint8 private immutable DECIMALS;
 
     constructor(string memory name_, string memory symbol_, uint8 decimals_) ERC20(name_, symbol_) ERC20Permit(name_) {
-        _decimals = decimals_;
+        DECIMALS = decimals_;
     }
 
     /// @notice Mints `amount` to `to`; anyone may, on a test chain.
@@ -18,6 +18,6 @@ contract TestToken is ERC20, ERC20Permit {
     }
 
     function decimals() public view override returns (uint8) {
-        return _decimals;
+        return DECIMALS;
     }
 }
