@@ -19,6 +19,8 @@ abstract contract NotaryRegistry is AccessControl, ILoanBook {
 
     constructor() {
         _setRoleAdmin(NOTARY_ROLE, NOTARY_REGISTRY_ONLY);
+        // And nobody administers that role either, or the admin could grant it to itself and skip the registry.
+        _setRoleAdmin(NOTARY_REGISTRY_ONLY, NOTARY_REGISTRY_ONLY);
     }
 
     /// @inheritdoc ILoanBook

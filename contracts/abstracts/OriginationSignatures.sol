@@ -10,7 +10,7 @@ import {Loans} from "../types/DataTypes.sol";
 
 /// @title OriginationSignatures
 /// @notice The EIP-712 messages of origination: the borrower's `LoanAcceptance` and the notary's `Notarization`.
-/// Each names the exact terms and document hash, a nonce (keyed: the upper 192 bits choose an independent
+/// Both name the same fields: the exact terms, the document hash and the collateral, a nonce (keyed: the upper 192 bits choose an independent
 /// sequence, so a notary can sign loans that are originated in any order) and a deadline; the domain names the chain
 /// and this contract. `SignatureChecker` accepts EOA signatures (low-s only) and ERC-1271 smart wallets.
 abstract contract OriginationSignatures is EIP712, NoncesKeyed, ILoanBook {
@@ -29,7 +29,8 @@ abstract contract OriginationSignatures is EIP712, NoncesKeyed, ILoanBook {
     /// @notice EIP-712 type the notary signs.
     bytes32 public constant NOTARIZATION_TYPEHASH = keccak256(
         "Notarization(uint256 templateId,uint256 principal,address borrower,address lender,bytes32 documentHash,"
-        "uint256 nonce,uint256 deadline)"
+        "Collateral collateral,uint256 nonce,uint256 deadline)"
+        "Collateral(address token,uint256 amountOrId,bytes32 assetHash)"
     );
 
     /// @notice The EIP-712 domain separator (rebuilt by OpenZeppelin if the chain id changes).
@@ -39,40 +40,40 @@ abstract contract OriginationSignatures is EIP712, NoncesKeyed, ILoanBook {
 
     /// @dev Checks the borrower's acceptance of `params` for `lender` and uses its nonce.
     function _useAcceptance(OriginationParams calldata params, address lender) internal {
-        Loans.Collateral calldata collateral = params.collateral;
-        bytes32 structHash = keccak256(
-            abi.encode(
-                LOAN_ACCEPTANCE_TYPEHASH,
-                params.templateId,
-                params.principal,
-                params.borrower.signer,
-                lender,
-                params.documentHash,
-                keccak256(
-                    abi.encode(COLLATERAL_TYPEHASH, collateral.token, collateral.amountOrId, collateral.assetHash)
-                ),
-                params.borrower.nonce,
-                params.borrower.deadline
-            )
-        );
-        _useApproval(params.borrower, structHash);
+        _useApproval(params.borrower, _termsHash(LOAN_ACCEPTANCE_TYPEHASH, params, lender, params.borrower));
     }
 
     /// @dev Checks the notary's notarization of `params` for `lender` and uses its nonce.
     function _useNotarization(OriginationParams calldata params, address lender) internal {
-        bytes32 structHash = keccak256(
-            abi.encode(
-                NOTARIZATION_TYPEHASH,
-                params.templateId,
-                params.principal,
-                params.borrower.signer,
-                lender,
-                params.documentHash,
-                params.notary.nonce,
-                params.notary.deadline
-            )
+        _useApproval(params.notary, _termsHash(NOTARIZATION_TYPEHASH, params, lender, params.notary));
+    }
+
+    /// @dev The EIP-712 struct hash of the loan's terms under `typehash` (both messages have the same fields), with
+    /// the nonce and deadline of `approval`.
+    function _termsHash(
+        bytes32 typehash,
+        OriginationParams calldata params,
+        address lender,
+        SignedApproval calldata approval
+    ) private pure returns (bytes32) {
+        Loans.Collateral calldata collateral = params.collateral;
+        bytes32 collateralHash = keccak256(
+            abi.encode(COLLATERAL_TYPEHASH, collateral.token, collateral.amountOrId, collateral.assetHash)
         );
-        _useApproval(params.notary, structHash);
+        return
+            keccak256(
+                abi.encode(
+                    typehash,
+                    params.templateId,
+                    params.principal,
+                    params.borrower.signer,
+                    lender,
+                    params.documentHash,
+                    collateralHash,
+                    approval.nonce,
+                    approval.deadline
+                )
+            );
     }
 
     /// @dev Deadline, signature over the typed data, then the nonce (reverts `InvalidAccountNonce` when reused).

@@ -4,14 +4,26 @@
  * back office and the borrower's and notary's wallets do. Use with `networkHelpers.loadFixture(deployLoanBook)`.
  */
 import { network } from "hardhat";
-import { keccak256, toHex, zeroAddress, zeroHash, type Address, type Hex } from "viem";
+import {
+  BaseError,
+  ContractFunctionRevertedError,
+  isAddressEqual,
+  keccak256,
+  parseEventLogs,
+  toHex,
+  zeroAddress,
+  zeroHash,
+  type Address,
+  type Hex,
+} from "viem";
 
 import {
   loanAcceptanceTypedData,
   notarizationTypedData,
   type CollateralTerms,
 } from "../../keeper/src/core/typedData.ts";
-import { kindId, type ScheduleKind } from "../../keeper/src/core/scheduleMath.ts";
+import type { PenaltyTerms } from "../../keeper/src/core/penaltyMath.ts";
+import { SCHEDULE_KINDS, kindId, type ScheduleKind, type ScheduleTerms } from "../../keeper/src/core/scheduleMath.ts";
 
 export const DAY = 86_400;
 /** 1,000.00 in a 6-decimal stablecoin. */
@@ -153,7 +165,12 @@ export async function signedOrigination(fixture: LoanBookFixture, options: Origi
     }),
   );
   const notarySignature = await notary.signTypedData(
-    notarizationTypedData(fixture.chainId, fixture.book.address, { ...terms, nonce: notaryNonce, deadline }),
+    notarizationTypedData(fixture.chainId, fixture.book.address, {
+      ...terms,
+      collateral,
+      nonce: notaryNonce,
+      deadline,
+    }),
   );
   return {
     templateId,
@@ -176,4 +193,103 @@ export async function originateLoan(fixture: LoanBookFixture, options: Originati
 /** Solidity's `Schedule.Kind` of a kind name. */
 export function kind(name: ScheduleKind): number {
   return kindId(name);
+}
+
+/*//////////////////////////////////////////////////////////////
+        Repayment and default tests: mirror terms, timed calls, events
+//////////////////////////////////////////////////////////////*/
+
+/** A custom plan as `publishTemplate` takes it: due offsets (seconds) and principal parts. */
+export interface CustomPlan {
+  dueOffsets: number[];
+  principals: bigint[];
+}
+
+/** Publishes a template of `lender` (the fixture's by default) with `overrides`; returns its id. */
+export async function publishTemplate(
+  fixture: LoanBookFixture,
+  overrides: Partial<TemplateParams> = {},
+  plan: CustomPlan = { dueOffsets: [], principals: [] },
+  lender: Wallet = fixture.lender,
+): Promise<bigint> {
+  await fixture.book.write.publishTemplate(
+    [templateParams(fixture.token.address, overrides), plan.dueOffsets, plan.principals],
+    {
+      account: lender.account,
+    },
+  );
+  return fixture.book.read.templateCount();
+}
+
+/** The TypeScript mirror's schedule terms of a loan of `principal` made from template `params`. */
+export function scheduleTermsOf(
+  params: TemplateParams,
+  principal: bigint,
+  plan: CustomPlan = { dueOffsets: [], principals: [] },
+): ScheduleTerms {
+  return {
+    kind: SCHEDULE_KINDS[params.kind - 1],
+    principal,
+    rateBps: params.rateBps,
+    intervalSeconds: params.intervalSeconds,
+    count: params.count,
+    dueOffsets: plan.dueOffsets,
+    principals: plan.principals,
+  };
+}
+
+/** The TypeScript mirror's penalty terms of template `params`. */
+export function penaltyTermsOf(params: TemplateParams): PenaltyTerms {
+  return {
+    graceSeconds: params.graceSeconds,
+    rateBps: params.penaltyRateBps,
+    flatFee: params.flatFee,
+    capBps: params.penaltyCapBps,
+  };
+}
+
+/** The start time of loan `loanId` (seconds), from which its due offsets count. */
+export async function startTimeOf(fixture: LoanBookFixture, loanId: bigint): Promise<number> {
+  return Number((await fixture.book.read.loanOf([loanId])).startTime);
+}
+
+/** The decoded events the LoanBook itself emitted in transaction `hash` (not those of tokens it called). */
+export async function bookEventsOf(fixture: LoanBookFixture, hash: Hex) {
+  const receipt = await fixture.publicClient.waitForTransactionReceipt({ hash });
+  const logs = receipt.logs.filter((log) => isAddressEqual(log.address, fixture.book.address));
+  return parseEventLogs({ abi: fixture.book.abi, logs });
+}
+
+/** Sends `repay(loanId, amount)` from `payer` (the borrower by default) in a block at exactly `timestamp`; returns
+ * the transaction hash and the RepaymentMade event's arguments. */
+export async function repayAt(
+  fixture: LoanBookFixture,
+  loanId: bigint,
+  amount: bigint,
+  timestamp: number | bigint,
+  payer: Wallet = fixture.borrower,
+) {
+  await fixture.connection.networkHelpers.time.setNextBlockTimestamp(timestamp);
+  const hash = await fixture.book.write.repay([loanId, amount], { account: payer.account });
+  const events = await bookEventsOf(fixture, hash);
+  const repayment = events.find((event) => event.eventName === "RepaymentMade");
+  if (repayment?.eventName !== "RepaymentMade") throw new Error("repay emitted no RepaymentMade");
+  return { hash, events, repayment: repayment.args };
+}
+
+/** Runs `call`, which must revert with a custom error of the contract's ABI; returns its name and arguments (so a
+ * table of bad inputs can name the expected error and arguments as plain data). */
+export async function revertOf(call: () => Promise<unknown>): Promise<{ errorName: string; args: readonly unknown[] }> {
+  try {
+    await call();
+  } catch (error) {
+    if (error instanceof BaseError) {
+      const reverted = error.walk((cause) => cause instanceof ContractFunctionRevertedError);
+      if (reverted instanceof ContractFunctionRevertedError && reverted.data?.errorName) {
+        return { errorName: reverted.data.errorName, args: reverted.data.args ?? [] };
+      }
+    }
+    throw error;
+  }
+  throw new Error("expected a revert with a custom error, but the call succeeded");
 }

@@ -36,15 +36,8 @@ export const loanAcceptanceTypes = {
 } as const;
 
 export const notarizationTypes = {
-  Notarization: [
-    { name: "templateId", type: "uint256" },
-    { name: "principal", type: "uint256" },
-    { name: "borrower", type: "address" },
-    { name: "lender", type: "address" },
-    { name: "documentHash", type: "bytes32" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-  ],
+  Notarization: loanAcceptanceTypes.LoanAcceptance,
+  Collateral: loanAcceptanceTypes.Collateral,
 } as const;
 
 /** What the borrower accepts: the message of `LoanAcceptance`. */
@@ -59,8 +52,8 @@ export interface LoanAcceptance {
   deadline: bigint;
 }
 
-/** What the notary notarizes: the message of `Notarization`. */
-export type Notarization = Omit<LoanAcceptance, "collateral">;
+/** What the notary notarizes: the message of `Notarization`, the same fields as the borrower's acceptance. */
+export type Notarization = LoanAcceptance;
 
 /**
  * The typed data a borrower signs with `eth_signTypedData_v4` (viem: `signTypedData`).
