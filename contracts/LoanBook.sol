@@ -17,6 +17,7 @@ import {LoanLedger} from "./abstracts/LoanLedger.sol";
 import {NotaryRegistry} from "./abstracts/NotaryRegistry.sol";
 import {OriginationSignatures} from "./abstracts/OriginationSignatures.sol";
 import {DefaultRules} from "./libraries/DefaultRules.sol";
+import {PenaltyMath} from "./libraries/PenaltyMath.sol";
 import {ScheduleMath} from "./libraries/ScheduleMath.sol";
 import {ILoanBook} from "./interfaces/ILoanBook.sol";
 import {Loans, Schedule} from "./types/DataTypes.sol";
@@ -217,12 +218,14 @@ contract LoanBook is
                 loan.flags &= ~Loans.FLAG_PENALTY_CHECKPOINT;
                 loan.penaltyAccrued = 0;
                 loan.penaltyCheckpoint = 0;
+                loan.penaltyHeadroom = 0;
             }
             if (paid.balance == 0) break;
         }
     }
 
-    /// @dev Pays what it can of the current installment's penalty and checkpoints the rest.
+    /// @dev Pays what it can of the current installment's penalty and checkpoints the rest (with the headroom left
+    /// under the cap of the unpaid amount when the installment was first paid late).
     function _payPenalty(
         Loans.Loan storage loan,
         Loans.Template storage template_,
@@ -230,13 +233,18 @@ contract LoanBook is
         uint256 unpaid,
         uint256 dueTime
     ) private {
-        uint256 owed = _penalty(loan, template_, unpaid, dueTime, true);
+        (uint256 owed, uint256 charged) = _penalty(loan, template_, unpaid, dueTime, true);
         if (owed == 0) return;
+        uint256 headroom =
+            loan.flags & Loans.FLAG_PENALTY_CHECKPOINT == 0
+                ? PenaltyMath.capOf(_penaltyTerms(template_), unpaid) - charged
+                : loan.penaltyHeadroom - charged;
         uint256 penaltyNow = Math.min(paid.remaining, owed);
         paid.penalty += penaltyNow;
         paid.remaining -= penaltyNow;
         loan.penaltyAccrued = SafeCast.toUint128(owed - penaltyNow);
         loan.penaltyCheckpoint = uint40(block.timestamp);
+        loan.penaltyHeadroom = SafeCast.toUint128(headroom);
         loan.flags |= Loans.FLAG_PENALTY_CHECKPOINT;
     }
 
@@ -323,8 +331,11 @@ contract LoanBook is
         uint256 oldestDue
     ) private view returns (uint256) {
         uint256 missedTrigger = template_.defaultMissedInstallments;
-        uint256 nth = oldest + missedTrigger - 1;
-        uint256 nthDue = missedTrigger != 0 && nth <= _installmentCount(template_) ? _dueTime(loan, template_, nth) : 0;
+        // With fewer installments left than the trigger counts, missing all of them is enough.
+        uint256 nthDue =
+            missedTrigger != 0
+                ? _dueTime(loan, template_, Math.min(oldest + missedTrigger - 1, _installmentCount(template_)))
+                : 0;
         return DefaultRules.eligibleAt(oldestDue, nthDue, template_.defaultDaysPastDue, missedTrigger);
     }
 
@@ -376,12 +387,13 @@ contract LoanBook is
         uint256 number = loan.paidInstallments + 1;
         (uint256 dueTime, uint256 principal, uint256 interest) = _installment(loan, template_, number, loan.balance);
         uint256 paidOnCurrent = loan.paidOnCurrent;
+        (uint256 penalty, ) = _penalty(loan, template_, principal + interest - paidOnCurrent, dueTime, true);
         installment = InstallmentView({
             number: number,
             dueTime: dueTime,
             principal: principal,
             interest: interest,
-            penalty: _penalty(loan, template_, principal + interest - paidOnCurrent, dueTime, true),
+            penalty: penalty,
             paid: paidOnCurrent
         });
     }

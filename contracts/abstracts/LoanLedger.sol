@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+
 import {PenaltyMath} from "../libraries/PenaltyMath.sol";
 import {ScheduleMath} from "../libraries/ScheduleMath.sol";
 import {Loans, Penalty, Schedule} from "../types/DataTypes.sol";
@@ -87,31 +89,38 @@ abstract contract LoanLedger is LoanTemplates {
         return loan.startTime + number * template_.intervalSeconds;
     }
 
-    /// @dev Penalty owed now on `unpaid` of an installment due at `dueTime`. For the loan's current installment
-    /// (`isCurrent`), penalty accrued up to the last late payment is kept in `penaltyAccrued`, and only the time
-    /// since (`penaltyCheckpoint`) accrues on the smaller unpaid amount left: the penalty of each stretch of time is
-    /// PenaltyMath's, on the amount unpaid during it, so a partial payment never resets or shortens what accrued.
+    /// @dev Penalty owed now on `unpaid` of an installment due at `dueTime`, and the part of it charged since the
+    /// loan's penalty checkpoint (all of it when there is none). For the loan's current installment (`isCurrent`)
+    /// paid late in part, the penalty not yet paid is kept in `penaltyAccrued` and only the time since the checkpoint
+    /// accrues, on the smaller unpaid amount left, within `penaltyHeadroom`: each stretch of time pays PenaltyMath's
+    /// rate on what was unpaid during it, and the whole stays within the cap of the amount first paid late.
     function _penalty(
         Loans.Loan storage loan,
         Loans.Template storage template_,
         uint256 unpaid,
         uint256 dueTime,
         bool isCurrent
-    ) internal view returns (uint256) {
-        if (block.timestamp <= dueTime) return 0;
-        Penalty.Terms memory terms = Penalty.Terms({
-            graceSeconds: template_.graceSeconds,
-            rateBps: template_.penaltyRateBps,
-            flatFee: template_.flatFee,
-            capBps: template_.penaltyCapBps
-        });
+    ) internal view returns (uint256 owed, uint256 charged) {
+        if (block.timestamp <= dueTime) return (0, 0);
+        Penalty.Terms memory terms = _penaltyTerms(template_);
         uint256 sinceDue = PenaltyMath.penaltyOf(terms, uint128(unpaid), uint40(dueTime), uint40(block.timestamp));
-        if (!isCurrent) return sinceDue;
-        if (loan.flags & Loans.FLAG_PENALTY_CHECKPOINT == 0) return sinceDue;
-        uint40 checkpoint = loan.penaltyCheckpoint;
+        if (!isCurrent || loan.flags & Loans.FLAG_PENALTY_CHECKPOINT == 0) return (sinceDue, sinceDue);
         // Penalty is non-decreasing in time, so the stretch since the checkpoint is never negative.
+        uint256 stretch =
+            sinceDue - PenaltyMath.penaltyOf(terms, uint128(unpaid), uint40(dueTime), loan.penaltyCheckpoint);
+        charged = Math.min(stretch, loan.penaltyHeadroom);
+        owed = loan.penaltyAccrued + charged;
+    }
+
+    /// @dev The template's penalty rules in PenaltyMath's shape.
+    function _penaltyTerms(Loans.Template storage template_) internal view returns (Penalty.Terms memory) {
         return
-            loan.penaltyAccrued + sinceDue - PenaltyMath.penaltyOf(terms, uint128(unpaid), uint40(dueTime), checkpoint);
+            Penalty.Terms({
+                graceSeconds: template_.graceSeconds,
+                rateBps: template_.penaltyRateBps,
+                flatFee: template_.flatFee,
+                capBps: template_.penaltyCapBps
+            });
     }
 
     /// @dev What loan `loanId` owes now (`dueNow`: every installment due by now with its penalty) and what repays
@@ -127,7 +136,8 @@ abstract contract LoanLedger is LoanTemplates {
         for (uint256 number = current; number <= count; ++number) {
             (uint256 dueTime, uint256 principal, uint256 interest) = _installment(loan, template_, number, balance);
             uint256 unpaid = principal + interest - paidOnCurrent;
-            uint256 owed = unpaid + _penalty(loan, template_, unpaid, dueTime, number == current);
+            (uint256 penalty, ) = _penalty(loan, template_, unpaid, dueTime, number == current);
+            uint256 owed = unpaid + penalty;
             payoff += owed;
             balance -= principal;
             if (dueTime > block.timestamp) return (dueNow, payoff + balance);

@@ -8,12 +8,12 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 /// A trigger is two optional conditions, either of which suffices:
 /// - days past due: the oldest unpaid installment is at least `daysPastDue` whole days past its due time;
 /// - missed installments: at least `missedInstallments` installments are past their due time and unpaid (an
-///   installment is missed from the second after its due time).
+///   installment is missed from the second after its due time), or all of them when fewer are left.
 library DefaultRules {
-    /// @notice The first moment the trigger holds if nothing more is paid, or 0 when it never can (the loan has
-    /// fewer unpaid installments left than `missedInstallments` and no days-past-due condition).
+    /// @notice The first moment the trigger holds if nothing more is paid.
     /// @param oldestDueTime    Due time of the oldest unpaid installment.
-    /// @param nthUnpaidDueTime Due time of the `missedInstallments`-th unpaid installment (0 if there is none).
+    /// @param nthUnpaidDueTime Due time of the `missedInstallments`-th unpaid installment, or of the last one when
+    ///                         fewer are left (0 when the template has no missed-installments trigger).
     function eligibleAt(
         uint256 oldestDueTime,
         uint256 nthUnpaidDueTime,

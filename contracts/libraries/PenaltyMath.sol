@@ -22,6 +22,11 @@ library PenaltyMath {
         return asOf > dueTime ? Math.ceilDiv(asOf - dueTime, 1 days) : 0;
     }
 
+    /// @notice The most the penalty of `unpaid` base units can reach: floor(unpaid * capBps / 10_000).
+    function capOf(Penalty.Terms memory terms, uint256 unpaid) internal pure returns (uint256) {
+        return (unpaid * terms.capBps) / BPS;
+    }
+
     /// @notice The penalty owed at `asOf` on `unpaid` base units of an installment due at `dueTime`.
     /// @dev interest = round-half-up(unpaid * rateBps * lateDays / (10_000 * 365)), cap = floor(unpaid * capBps /
     /// 10_000), penalty = min(interest + flatFee, cap). The cap rounds down, in the borrower's favour. Cannot
@@ -37,7 +42,6 @@ library PenaltyMath {
             uint256(unpaid) * terms.rateBps * lateDays(dueTime, asOf),
             BPS * DAYS_PER_YEAR
         );
-        uint256 cap = (uint256(unpaid) * terms.capBps) / BPS;
-        return Math.min(interest + terms.flatFee, cap);
+        return Math.min(interest + terms.flatFee, capOf(terms, unpaid));
     }
 }

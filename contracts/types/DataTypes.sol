@@ -149,6 +149,10 @@ library Loans {
         /// Penalty of the current installment accrued up to `penaltyCheckpoint` and not yet paid.
         uint128 penaltyAccrued;
         uint40 penaltyCheckpoint;
+        // slot 4: written with slot 3
+        /// What the current installment's penalty may still grow by: the cap of its unpaid amount when it was first
+        /// paid late, less all the penalty charged on it since its due date.
+        uint128 penaltyHeadroom;
     }
 
     /// @notice Collateral escrowed or recorded for a loan.
