@@ -89,6 +89,9 @@ contract LoanBook is
                 ScheduleMath.annuityPayment(principal, template_.rateBps, template_.intervalSeconds, template_.count)
             );
         }
+        // Installments that owe nothing (a 0% interest-only loan's, say) are settled from the start.
+        uint256 first = _skipEmptyInstallments(loan, template_, 1, principal);
+        if (first != 1) loan.paidInstallments = uint16(first - 1);
         _mint(msg.sender, loanId);
         emit LoanOriginated(loanId, params.templateId, msg.sender, borrower, notary, principal, params.documentHash);
 
@@ -152,6 +155,9 @@ contract LoanBook is
             paid.balance -= paid.remaining;
             paid.prepaid = paid.remaining;
             if (paid.balance != 0) _rebase(loan, template_, paid.number - 1, paid.balance);
+        }
+        if (paid.paidOnCurrent == 0 && paid.balance != 0) {
+            paid.number = _skipEmptyInstallments(loan, template_, paid.number, paid.balance);
         }
 
         // One slot: balance, paidOnCurrent and paidInstallments are packed together.
@@ -224,6 +230,28 @@ contract LoanBook is
         }
     }
 
+    /// @dev The first installment from `number` on that owes something, given the principal owed before it: an
+    /// installment of zero (no principal due and no interest, as a 0% interest-only loan's or a dust balance's) is
+    /// paid by definition, so it can never make a loan late or count as missed.
+    function _skipEmptyInstallments(
+        Loans.Loan storage loan,
+        Loans.Template storage template_,
+        uint256 number,
+        uint256 balance
+    ) private view returns (uint256) {
+        uint256 count = _installmentCount(template_);
+        // With a balance left, an annuity with a payment, or an equal-principal schedule of at least one unit a
+        // period, owes something every period: no need to step the schedule (the common case, kept cheap).
+        Schedule.Kind kind = template_.kind;
+        if (kind == Schedule.Kind.Annuity && loan.payment != 0) return number;
+        if (kind == Schedule.Kind.EqualPrincipal && loan.basePrincipal >= count - loan.baseNumber) return number;
+        for (; number < count; ++number) {
+            (, uint256 principal, uint256 interest) = _installment(loan, template_, number, balance);
+            if (principal + interest != 0) break;
+        }
+        return number;
+    }
+
     /// @dev Pays what it can of the current installment's penalty and checkpoints the rest (with the headroom left
     /// under the cap of the unpaid amount when the installment was first paid late).
     function _payPenalty(
@@ -235,13 +263,15 @@ contract LoanBook is
     ) private {
         (uint256 owed, uint256 charged) = _penalty(loan, template_, unpaid, dueTime, true);
         if (owed == 0) return;
+        uint256 penaltyNow = Math.min(paid.remaining, owed);
+        paid.penalty += penaltyNow;
+        paid.remaining -= penaltyNow;
+        // What is left pays the installment in full, and the caller then clears any checkpoint: write none.
+        if (paid.remaining >= unpaid) return;
         uint256 headroom =
             loan.flags & Loans.FLAG_PENALTY_CHECKPOINT == 0
                 ? PenaltyMath.capOf(_penaltyTerms(template_), unpaid) - charged
                 : loan.penaltyHeadroom - charged;
-        uint256 penaltyNow = Math.min(paid.remaining, owed);
-        paid.penalty += penaltyNow;
-        paid.remaining -= penaltyNow;
         loan.penaltyAccrued = SafeCast.toUint128(owed - penaltyNow);
         loan.penaltyCheckpoint = uint40(block.timestamp);
         loan.penaltyHeadroom = SafeCast.toUint128(headroom);
@@ -346,6 +376,17 @@ contract LoanBook is
         uint256 oldest
     ) private view returns (uint256 missed) {
         uint256 count = _installmentCount(template_);
+        Schedule.Kind kind = template_.kind;
+        if (kind != Schedule.Kind.Custom) {
+            // Regular kinds are due on a grid: installment n at start + n * step (a bullet's one at start + count *
+            // interval), so those due strictly before now number min(count, (now - start - 1) / step).
+            uint256 start = loan.startTime;
+            if (block.timestamp <= start) return 0;
+            uint256 step = template_.intervalSeconds;
+            if (kind == Schedule.Kind.Bullet) step *= template_.count;
+            uint256 pastDue = Math.min(count, (block.timestamp - start - 1) / step);
+            return pastDue < oldest ? 0 : pastDue - oldest + 1;
+        }
         for (
             uint256 number = oldest;
             number <= count && _dueTime(loan, template_, number) < block.timestamp;

@@ -10,9 +10,10 @@ import {Loans} from "../types/DataTypes.sol";
 
 /// @title OriginationSignatures
 /// @notice The EIP-712 messages of origination: the borrower's `LoanAcceptance` and the notary's `Notarization`.
-/// Both name the same fields: the exact terms, the document hash and the collateral, a nonce (keyed: the upper 192 bits choose an independent
-/// sequence, so a notary can sign loans that are originated in any order) and a deadline; the domain names the chain
-/// and this contract. `SignatureChecker` accepts EOA signatures (low-s only) and ERC-1271 smart wallets.
+/// Both name the same fields: the exact terms, the document hash and the collateral, a nonce (keyed: the upper 192
+/// bits choose an independent sequence, so a notary can sign loans that are originated in any order) and a deadline;
+/// the domain names the chain and this contract. `SignatureChecker` accepts EOA signatures (low-s only) and
+/// ERC-1271 smart wallets.
 abstract contract OriginationSignatures is EIP712, NoncesKeyed, ILoanBook {
     /// @notice EIP-712 type of the collateral a borrower pledges.
     bytes32 public constant COLLATERAL_TYPEHASH = keccak256(

@@ -219,6 +219,30 @@ describe("LoanBook.declareDefault", () => {
   });
 });
 
+describe("LoanBook: installments that owe nothing", () => {
+  it("a 0% interest-only loan is neither late nor in default on its empty installments", async () => {
+    // Installments 1-5 owe 0 (no interest, no principal): they are paid by definition at origination.
+    const fixture = await setup();
+    const { book } = fixture;
+    const templateId = await publishTemplate(fixture, {
+      kind: kind("interestOnly"),
+      rateBps: 0,
+      count: 6,
+      defaultDaysPastDue: 0,
+      defaultMissedInstallments: 2,
+    });
+    const loanId = await originateLoan(fixture, { templateId });
+    const start = await startTimeOf(fixture, loanId);
+    expect((await book.read.loanOf([loanId])).paidInstallments).to.equal(5);
+    await fixture.connection.networkHelpers.time.increaseTo(start + 5 * INTERVAL + DAY);
+    expect(await book.read.statusOf([loanId])).to.equal(Status.Active);
+    expect(await book.read.amountDue([loanId])).to.equal(0n);
+    expect(await book.read.defaultEligibleAt([loanId])).to.equal(BigInt(start + 6 * INTERVAL + 1));
+    await fixture.connection.networkHelpers.time.increaseTo(start + 6 * INTERVAL + 1);
+    expect(await book.read.statusOf([loanId])).to.equal(Status.Late);
+  });
+});
+
 describe("LoanBook.declareDefaults", () => {
   it("declares only the eligible loans of a mixed batch, skips the others with eligibleAt, returns the count", async () => {
     const fixture = await setup();

@@ -1,0 +1,11 @@
+/**
+ * Every gas benchmark, one after the other: `npm run bench:gas` (`npm run -s bench:gas -- --json` prints one JSON
+ * document a line: the schedule math's rows, then the loan book's figures). Each also runs alone:
+ * `npm run bench:gas:schedule`, `npm run bench:gas:loanbook`.
+ *
+ * The npm scripts build with Hardhat, then run these files under plain Node: `hardhat run` refuses options it does
+ * not know, such as `--json`.
+ */
+await import("./benchmarkScheduleGas.ts");
+if (!process.argv.includes("--json")) console.log();
+await import("./benchmarkLoanBookGas.ts");

@@ -1,0 +1,75 @@
+import { describe, it } from "node:test";
+import { expect } from "chai";
+import { network } from "hardhat";
+import { getAddress } from "viem";
+
+import LoanBookModule, { LocalStackModule } from "../../ignition/modules/LoanBook.ts";
+import { templateParams } from "../support/loanBookFixture.ts";
+
+describe("Ignition deployment", () => {
+  it("LoanBook: the deploying account is the admin, and nobody else holds a role", async () => {
+    const connection = await network.create();
+    const [deployer, other] = await connection.viem.getWalletClients();
+    const { loanBook } = await connection.ignition.deploy(LoanBookModule);
+
+    const adminRole = await loanBook.read.DEFAULT_ADMIN_ROLE();
+    expect(await loanBook.read.hasRole([adminRole, deployer.account.address])).to.equal(true);
+    expect(await loanBook.read.hasRole([adminRole, other.account.address])).to.equal(false);
+    const lenderRole = await loanBook.read.LENDER_ROLE();
+    expect(await loanBook.read.hasRole([lenderRole, deployer.account.address])).to.equal(false);
+    expect(await loanBook.read.loanCount()).to.equal(0n);
+    expect(await loanBook.read.templateCount()).to.equal(0n);
+
+    // The EIP-712 domain wallets sign against names this deployment on this chain.
+    const [, name, version, chainId, verifyingContract] = await loanBook.read.eip712Domain();
+    expect([name, version]).to.deep.equal(["LoanBook", "1"]);
+    expect(chainId).to.equal(BigInt(await (await connection.viem.getPublicClient()).getChainId()));
+    expect(getAddress(verifyingContract)).to.equal(getAddress(loanBook.address));
+  });
+
+  it("LoanBook: the admin parameter gives DEFAULT_ADMIN_ROLE to that account instead", async () => {
+    const connection = await network.create();
+    const [deployer, , , , , , chosen] = await connection.viem.getWalletClients();
+    const { loanBook } = await connection.ignition.deploy(LoanBookModule, {
+      parameters: { LoanBook: { admin: chosen.account.address } },
+    });
+
+    const adminRole = await loanBook.read.DEFAULT_ADMIN_ROLE();
+    expect(await loanBook.read.hasRole([adminRole, chosen.account.address])).to.equal(true);
+    expect(await loanBook.read.hasRole([adminRole, deployer.account.address])).to.equal(false);
+  });
+
+  it("LocalStack: a 6-decimal TUSD, LENDER_ROLE for account 1, and a lender that can publish a template", async () => {
+    const connection = await network.create();
+    const [deployer, lender] = await connection.viem.getWalletClients();
+    const { loanBook, token } = await connection.ignition.deploy(LocalStackModule);
+
+    expect(await token.read.name()).to.equal("Test USD");
+    expect(await token.read.symbol()).to.equal("TUSD");
+    expect(await token.read.decimals()).to.equal(6);
+    const lenderRole = await loanBook.read.LENDER_ROLE();
+    expect(await loanBook.read.hasRole([lenderRole, lender.account.address])).to.equal(true);
+    expect(await loanBook.read.hasRole([lenderRole, deployer.account.address])).to.equal(false);
+    expect(await loanBook.read.hasRole([await loanBook.read.DEFAULT_ADMIN_ROLE(), deployer.account.address])).to.equal(
+      true,
+    );
+
+    // Wired together: the lender publishes a template in the deployed token.
+    await loanBook.write.publishTemplate([templateParams(token.address), [], []], { account: lender.account });
+    const template = await loanBook.read.templateOf([1n]);
+    expect(getAddress(template.token)).to.equal(getAddress(token.address));
+    expect(getAddress(template.lender)).to.equal(getAddress(lender.account.address));
+  });
+
+  it("LocalStack: the lender parameter chooses the lender", async () => {
+    const connection = await network.create();
+    const [, defaultLender, , chosen] = await connection.viem.getWalletClients();
+    const { loanBook } = await connection.ignition.deploy(LocalStackModule, {
+      parameters: { LocalStack: { lender: chosen.account.address } },
+    });
+
+    const lenderRole = await loanBook.read.LENDER_ROLE();
+    expect(await loanBook.read.hasRole([lenderRole, chosen.account.address])).to.equal(true);
+    expect(await loanBook.read.hasRole([lenderRole, defaultLender.account.address])).to.equal(false);
+  });
+});
