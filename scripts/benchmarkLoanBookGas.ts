@@ -25,6 +25,7 @@ import {
   signedOrigination,
   templateParams,
 } from "../test/support/loanBookFixture.ts";
+import { permitTypes } from "../keeper/src/core/typedData.ts";
 
 /*//////////////////////////////////////////////////////////////
                          THE EVM FLOOR MODEL
@@ -415,15 +416,7 @@ async function repayWithPermit(loanId: bigint): Promise<Hex> {
   const [, name, version, chainId, verifyingContract] = await token.read.eip712Domain();
   const signature = await borrower.signTypedData({
     domain: { name, version, chainId, verifyingContract },
-    types: {
-      Permit: [
-        { name: "owner", type: "address" },
-        { name: "spender", type: "address" },
-        { name: "value", type: "uint256" },
-        { name: "nonce", type: "uint256" },
-        { name: "deadline", type: "uint256" },
-      ],
-    },
+    types: permitTypes,
     primaryType: "Permit",
     message: {
       owner: borrower.account.address,

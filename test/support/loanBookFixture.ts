@@ -4,18 +4,7 @@
  * back office and the borrower's and notary's wallets do. Use with `networkHelpers.loadFixture(deployLoanBook)`.
  */
 import { network } from "hardhat";
-import {
-  BaseError,
-  ContractFunctionRevertedError,
-  isAddressEqual,
-  keccak256,
-  parseEventLogs,
-  toHex,
-  zeroAddress,
-  zeroHash,
-  type Address,
-  type Hex,
-} from "viem";
+import { isAddressEqual, keccak256, parseEventLogs, toHex, zeroAddress, zeroHash, type Address, type Hex } from "viem";
 
 import {
   loanAcceptanceTypedData,
@@ -23,6 +12,7 @@ import {
   type CollateralTerms,
 } from "../../keeper/src/core/typedData.ts";
 import type { PenaltyTerms } from "../../keeper/src/core/penaltyMath.ts";
+import { customErrorOf } from "./scheduleFixtures.ts";
 import { SCHEDULE_KINDS, kindId, type ScheduleKind, type ScheduleTerms } from "../../keeper/src/core/scheduleMath.ts";
 
 export const DAY = 86_400;
@@ -283,12 +273,8 @@ export async function revertOf(call: () => Promise<unknown>): Promise<{ errorNam
   try {
     await call();
   } catch (error) {
-    if (error instanceof BaseError) {
-      const reverted = error.walk((cause) => cause instanceof ContractFunctionRevertedError);
-      if (reverted instanceof ContractFunctionRevertedError && reverted.data?.errorName) {
-        return { errorName: reverted.data.errorName, args: reverted.data.args ?? [] };
-      }
-    }
+    const reverted = customErrorOf(error);
+    if (reverted) return reverted;
     throw error;
   }
   throw new Error("expected a revert with a custom error, but the call succeeded");

@@ -74,17 +74,23 @@ export function loadVectors() {
   };
 }
 
+/** The custom error (name and arguments) a contract call reverted with, or undefined for any other error. */
+export function customErrorOf(error: unknown): { errorName: string; args: readonly unknown[] } | undefined {
+  if (!(error instanceof BaseError)) return undefined;
+  const reverted = error.walk((cause) => cause instanceof ContractFunctionRevertedError);
+  if (reverted instanceof ContractFunctionRevertedError && reverted.data?.errorName) {
+    return { errorName: reverted.data.errorName, args: reverted.data.args ?? [] };
+  }
+  return undefined;
+}
+
 /** Runs `call`; returns `{ value }`, or `{ errorName }` when the contract reverted with a custom error. */
 export async function outcomeOf<T>(call: () => Promise<T>): Promise<{ value: T } | { errorName: string }> {
   try {
     return { value: await call() };
   } catch (error) {
-    if (error instanceof BaseError) {
-      const reverted = error.walk((cause) => cause instanceof ContractFunctionRevertedError);
-      if (reverted instanceof ContractFunctionRevertedError && reverted.data?.errorName) {
-        return { errorName: reverted.data.errorName };
-      }
-    }
+    const reverted = customErrorOf(error);
+    if (reverted) return { errorName: reverted.errorName };
     throw error;
   }
 }

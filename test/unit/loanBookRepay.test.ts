@@ -31,6 +31,7 @@ import {
   type LoanBookFixture,
   type TemplateParams,
 } from "../support/loanBookFixture.ts";
+import { permitTypes } from "../../keeper/src/core/typedData.ts";
 
 type Wallet = LoanBookFixture["borrower"];
 
@@ -422,16 +423,6 @@ describe("LoanBook.repay", () => {
   });
 
   describe("repayWithPermit", () => {
-    const PERMIT_TYPES = {
-      Permit: [
-        { name: "owner", type: "address" },
-        { name: "spender", type: "address" },
-        { name: "value", type: "uint256" },
-        { name: "nonce", type: "uint256" },
-        { name: "deadline", type: "uint256" },
-      ],
-    } as const;
-
     /** A payer with tokens and no allowance, and an EIP-2612 permit of `value` to the loan book it signed. */
     async function permitPayer(fixture: LoanBookFixture, value: bigint) {
       const { token, book } = fixture;
@@ -444,7 +435,7 @@ describe("LoanBook.repay", () => {
       const signature = await payer.signTypedData({
         account: payer.account,
         domain: { name, version, chainId: fixture.chainId, verifyingContract: token.address },
-        types: PERMIT_TYPES,
+        types: permitTypes,
         primaryType: "Permit",
         message: { owner: payer.account.address, spender: book.address, value, nonce, deadline },
       });

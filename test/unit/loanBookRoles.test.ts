@@ -7,17 +7,7 @@
 import { describe, it } from "node:test";
 import { expect } from "chai";
 import { network } from "hardhat";
-import {
-  BaseError,
-  ContractFunctionRevertedError,
-  getAddress,
-  keccak256,
-  parseSignature,
-  toHex,
-  zeroHash,
-  type Address,
-  type Hex,
-} from "viem";
+import { getAddress, keccak256, parseSignature, toHex, zeroHash, type Address, type Hex } from "viem";
 
 import {
   PRINCIPAL,
@@ -28,6 +18,8 @@ import {
   templateParams,
   type LoanBookFixture,
 } from "../support/loanBookFixture.ts";
+import { permitTypes } from "../../keeper/src/core/typedData.ts";
+import { customErrorOf } from "../support/scheduleFixtures.ts";
 
 type Wallet = LoanBookFixture["lender"];
 
@@ -125,12 +117,8 @@ async function attempt(call: () => Promise<Hex>): Promise<Rejection | { hash: He
   try {
     return { hash: await call() };
   } catch (error) {
-    if (error instanceof BaseError) {
-      const reverted = error.walk((cause) => cause instanceof ContractFunctionRevertedError);
-      if (reverted instanceof ContractFunctionRevertedError && reverted.data?.errorName) {
-        return { errorName: reverted.data.errorName, args: reverted.data.args ?? [] };
-      }
-    }
+    const reverted = customErrorOf(error);
+    if (reverted) return reverted;
     throw error;
   }
 }
@@ -175,15 +163,7 @@ async function signPermit(f: LoanBookFixture, owner: Wallet, amount: bigint, dea
   const [, name, version] = await f.token.read.eip712Domain();
   const signature = await owner.signTypedData({
     domain: { name, version, chainId: f.chainId, verifyingContract: f.token.address },
-    types: {
-      Permit: [
-        { name: "owner", type: "address" },
-        { name: "spender", type: "address" },
-        { name: "value", type: "uint256" },
-        { name: "nonce", type: "uint256" },
-        { name: "deadline", type: "uint256" },
-      ],
-    },
+    types: permitTypes,
     primaryType: "Permit",
     message: {
       owner: owner.account.address,

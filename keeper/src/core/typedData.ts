@@ -79,3 +79,14 @@ export function notarizationTypedData(chainId: number, verifyingContract: Addres
     message,
   } as const;
 }
+
+/** EIP-2612 `Permit`, signed for the loan's token so that `repayWithPermit` needs no prior approval. */
+export const permitTypes = {
+  Permit: [
+    { name: "owner", type: "address" },
+    { name: "spender", type: "address" },
+    { name: "value", type: "uint256" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+} as const;
