@@ -412,31 +412,23 @@ contract LoanBook is
 
     /// @inheritdoc ILoanBook
     function amountDue(uint256 loanId) external view returns (uint256 dueNow) {
-        (dueNow, ) = _quote(loanId);
+        (, dueNow, ) = _quote(loanId);
     }
 
     /// @inheritdoc ILoanBook
     function payoffAmount(uint256 loanId) external view returns (uint256 payoff) {
-        (, payoff) = _quote(loanId);
+        (, , payoff) = _quote(loanId);
     }
 
     /// @inheritdoc ILoanBook
     function currentInstallment(uint256 loanId) external view returns (InstallmentView memory installment) {
-        Loans.Loan storage loan = _loanOf(loanId);
-        if (loan.flags & Loans.FLAG_REPAID != 0) return installment;
-        Loans.Template storage template_ = _templates[loan.templateId];
-        uint256 number = loan.paidInstallments + 1;
-        (uint256 dueTime, uint256 principal, uint256 interest) = _installment(loan, template_, number, loan.balance);
-        uint256 paidOnCurrent = loan.paidOnCurrent;
-        (uint256 penalty, ) = _penalty(loan, template_, principal + interest - paidOnCurrent, dueTime, true);
-        installment = InstallmentView({
-            number: number,
-            dueTime: dueTime,
-            principal: principal,
-            interest: interest,
-            penalty: penalty,
-            paid: paidOnCurrent
-        });
+        (InstallmentView[] memory rows, , ) = _quote(loanId);
+        if (rows.length != 0) installment = rows[0];
+    }
+
+    /// @inheritdoc ILoanBook
+    function installmentBreakdown(uint256 loanId) external view returns (InstallmentView[] memory rows) {
+        (rows, , ) = _quote(loanId);
     }
 
     /// @inheritdoc ILoanBook

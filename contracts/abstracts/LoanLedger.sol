@@ -123,27 +123,41 @@ abstract contract LoanLedger is LoanTemplates {
             });
     }
 
-    /// @dev What loan `loanId` owes now (`dueNow`: every installment due by now with its penalty) and what repays
-    /// it in full now (`payoff`: `dueNow`, the next installment if not yet due, and the principal after it).
-    function _quote(uint256 loanId) internal view returns (uint256 dueNow, uint256 payoff) {
+    /// @dev What loan `loanId` owes now, installment by installment: `rows` holds every installment due by now and
+    /// the next one (what a payoff pays as installments), oldest first, each with its penalty now and what was paid
+    /// toward it; `dueNow` adds up the due ones, `payoff` all of them and the principal after them.
+    function _quote(
+        uint256 loanId
+    ) internal view returns (InstallmentView[] memory rows, uint256 dueNow, uint256 payoff) {
         Loans.Loan storage loan = _loanOf(loanId);
-        if (loan.flags & Loans.FLAG_REPAID != 0) return (0, 0);
+        if (loan.flags & Loans.FLAG_REPAID != 0) return (rows, 0, 0);
         Loans.Template storage template_ = _templates[loan.templateId];
         uint256 count = _installmentCount(template_);
         uint256 balance = loan.balance;
         uint256 paidOnCurrent = loan.paidOnCurrent;
         uint256 current = loan.paidInstallments + 1;
+        rows = new InstallmentView[](count - current + 1);
+        uint256 length;
         for (uint256 number = current; number <= count; ++number) {
             (uint256 dueTime, uint256 principal, uint256 interest) = _installment(loan, template_, number, balance);
             uint256 unpaid = principal + interest - paidOnCurrent;
             (uint256 penalty, ) = _penalty(loan, template_, unpaid, dueTime, number == current);
-            uint256 owed = unpaid + penalty;
-            payoff += owed;
+            rows[length] = InstallmentView(number, dueTime, principal, interest, penalty, paidOnCurrent);
+            ++length;
+            payoff += unpaid + penalty;
             balance -= principal;
-            if (dueTime > block.timestamp) return (dueNow, payoff + balance);
-            dueNow += owed;
+            if (dueTime > block.timestamp) {
+                payoff += balance;
+                break;
+            }
+            dueNow += unpaid + penalty;
             paidOnCurrent = 0;
             if (balance == 0) break;
+        }
+        // Trim the array to the rows filled (memory only: its length word is the first word).
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            mstore(rows, length)
         }
     }
 }

@@ -257,8 +257,12 @@ interface ILoanBook {
     /// the principal after it.
     function payoffAmount(uint256 loanId) external view returns (uint256);
 
-    /// @notice The oldest unpaid installment and what it owes now.
+    /// @notice The oldest unpaid installment and what it owes now (all zero once the loan is repaid).
     function currentInstallment(uint256 loanId) external view returns (InstallmentView memory);
+
+    /// @notice Installment by installment, what the loan owes now: every installment due by now and the next one,
+    /// oldest first, each with its principal, interest, penalty now and what was paid toward it.
+    function installmentBreakdown(uint256 loanId) external view returns (InstallmentView[] memory);
 
     /// @notice When loan `loanId` can be declared in default if nothing more is paid (0 when it cannot be).
     function defaultEligibleAt(uint256 loanId) external view returns (uint256);

@@ -525,6 +525,30 @@ describe("LoanBook.repay", () => {
       );
       expect(await book.read.payoffAmount([loanId])).to.equal(second.total + second.balanceAfter);
     });
+
+    it("installmentBreakdown lists every installment due and the next one, adding up to amountDue and payoff", async () => {
+      const fixture = await setup();
+      const { book } = fixture;
+      const { loanId, start, table, penaltyTerms } = await defaultLoan(fixture);
+      const [first, second, third] = table;
+      // Two installments overdue (the second one day past its due date), the third not yet due.
+      const t = start + second.dueOffset + DAY;
+      await setNext(fixture, t);
+      const pending = { blockTag: "pending" } as const;
+      const penalties = [first, second].map((row) => penaltyOf(penaltyTerms, row.total, start + row.dueOffset, t));
+      expect(await book.read.installmentBreakdown([loanId], pending)).to.deep.equal([
+        installmentView(first, start + first.dueOffset, penalties[0]),
+        installmentView(second, start + second.dueOffset, penalties[1]),
+        installmentView(third, start + third.dueOffset),
+      ]);
+      const dueNow = first.total + second.total + penalties[0] + penalties[1];
+      expect(await book.read.amountDue([loanId], pending)).to.equal(dueNow);
+      expect(await book.read.payoffAmount([loanId], pending)).to.equal(dueNow + third.total + third.balanceAfter);
+      await book.write.repay([loanId, await book.read.payoffAmount([loanId], pending)], {
+        account: fixture.borrower.account,
+      });
+      expect(await book.read.installmentBreakdown([loanId])).to.deep.equal([]);
+    });
   });
 
   describe("penalty with partial late payments", () => {
