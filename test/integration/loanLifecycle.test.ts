@@ -6,7 +6,6 @@
  */
 import { describe, it } from "node:test";
 import { expect } from "chai";
-import { network } from "hardhat";
 import { encodeAbiParameters, getAddress, keccak256, zeroHash, type Address } from "viem";
 
 import { penaltyOf } from "../../keeper/src/core/penaltyMath.ts";
@@ -17,7 +16,7 @@ import {
   PRINCIPAL,
   Status,
   bookEventsOf,
-  deployLoanBook,
+  loadLoanBook,
   documentHash,
   originateLoan,
   penaltyTermsOf,
@@ -33,10 +32,7 @@ import {
 const NFT_ID = 7n;
 const COLLATERAL_AMOUNT = 5n * 10n ** 18n;
 
-async function setup() {
-  const connection = await network.create();
-  return connection.networkHelpers.loadFixture(deployLoanBook);
-}
+const setup = loadLoanBook;
 
 async function tokenBalances(fixture: LoanBookFixture, accounts: Record<string, Address>) {
   const entries = await Promise.all(

@@ -112,6 +112,12 @@ export async function deployLoanBook(connection: Awaited<ReturnType<typeof netwo
 }
 
 export type LoanBookFixture = Awaited<ReturnType<typeof deployLoanBook>>;
+
+/** A fresh network connection with the loan book deployed (restored from a snapshot after the first time). */
+export async function loadLoanBook(): Promise<LoanBookFixture> {
+  const connection = await network.create();
+  return connection.networkHelpers.loadFixture(deployLoanBook);
+}
 type Wallet = LoanBookFixture["lender"];
 
 export interface OriginationOptions {
@@ -146,21 +152,13 @@ export async function signedOrigination(fixture: LoanBookFixture, options: Origi
     lender: lender.account.address,
     documentHash: document,
   };
+  const { chainId, book } = fixture;
+  const message = { ...terms, collateral, deadline };
   const borrowerSignature = await borrower.signTypedData(
-    loanAcceptanceTypedData(fixture.chainId, fixture.book.address, {
-      ...terms,
-      collateral,
-      nonce: borrowerNonce,
-      deadline,
-    }),
+    loanAcceptanceTypedData(chainId, book.address, { ...message, nonce: borrowerNonce }),
   );
   const notarySignature = await notary.signTypedData(
-    notarizationTypedData(fixture.chainId, fixture.book.address, {
-      ...terms,
-      collateral,
-      nonce: notaryNonce,
-      deadline,
-    }),
+    notarizationTypedData(chainId, book.address, { ...message, nonce: notaryNonce }),
   );
   return {
     templateId,

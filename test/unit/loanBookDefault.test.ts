@@ -1,13 +1,12 @@
 import { describe, it } from "node:test";
 import { expect } from "chai";
-import { network } from "hardhat";
 import { encodeAbiParameters, getAddress, keccak256, type Hex } from "viem";
 
 import {
   DAY,
   Status,
   bookEventsOf,
-  deployLoanBook,
+  loadLoanBook,
   documentHash,
   kind,
   originateLoan,
@@ -21,10 +20,7 @@ import {
 
 const INTERVAL = 30 * DAY;
 
-async function setup() {
-  const connection = await network.create();
-  return connection.networkHelpers.loadFixture(deployLoanBook);
-}
+const setup = loadLoanBook;
 
 /** `LoanDefaulted.evidenceHash`: keccak256(abi.encode(loanId, oldest unpaid, its due time, missed, now)). */
 function evidenceHash(loanId: bigint, oldest: bigint, oldestDue: bigint, missed: bigint, now: bigint): Hex {

@@ -1,6 +1,5 @@
 import { describe, it } from "node:test";
 import { expect } from "chai";
-import { network } from "hardhat";
 import { getAddress, parseSignature, type Address } from "viem";
 
 import { penaltyOf } from "../../keeper/src/core/penaltyMath.ts";
@@ -16,7 +15,7 @@ import {
   PRINCIPAL,
   PrepaymentRule,
   Status,
-  deployLoanBook,
+  loadLoanBook,
   documentHash,
   kind,
   originateLoan,
@@ -38,10 +37,7 @@ type Wallet = LoanBookFixture["borrower"];
 const INTERVAL = 30 * DAY;
 const MAX_PRINCIPAL = 2n ** 96n - 1n;
 
-async function setup() {
-  const connection = await network.create();
-  return connection.networkHelpers.loadFixture(deployLoanBook);
-}
+const setup = loadLoanBook;
 
 /** A loan of `principal` from a new template with `overrides`, and what the mirror says it owes. */
 async function loanFrom(

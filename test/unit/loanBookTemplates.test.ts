@@ -1,6 +1,5 @@
 import { describe, it } from "node:test";
 import { expect } from "chai";
-import { network } from "hardhat";
 import { encodeAbiParameters, getAddress, keccak256, zeroAddress } from "viem";
 
 import { MathRuleError } from "../../keeper/src/core/mathError.ts";
@@ -12,7 +11,7 @@ import {
   documentHash,
   PrepaymentRule,
   Status,
-  deployLoanBook,
+  loadLoanBook,
   kind,
   originateLoan,
   publishTemplate,
@@ -28,10 +27,7 @@ const MAX_PRINCIPAL = 2n ** 96n - 1n;
 const MAX_CUSTOM_TERM = 100 * 365 * DAY;
 const NO_PLAN: CustomPlan = { dueOffsets: [], principals: [] };
 
-async function setup() {
-  const connection = await network.create();
-  return connection.networkHelpers.loadFixture(deployLoanBook);
-}
+const setup = loadLoanBook;
 
 /** A valid custom plan of three installments adding up to PRINCIPAL, with the template overrides it needs. */
 function customTemplate(
