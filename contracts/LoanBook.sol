@@ -7,17 +7,16 @@ import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC2
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
-import {CollateralVault} from "./abstracts/CollateralVault.sol";
-import {LoanLedger} from "./abstracts/LoanLedger.sol";
+import {LoanTemplates} from "./abstracts/LoanTemplates.sol";
 import {NotaryRegistry} from "./abstracts/NotaryRegistry.sol";
 import {OriginationSignatures} from "./abstracts/OriginationSignatures.sol";
+import {Repayments} from "./abstracts/Repayments.sol";
 import {DefaultRules} from "./libraries/DefaultRules.sol";
-import {PenaltyMath} from "./libraries/PenaltyMath.sol";
+import {Roles} from "./libraries/Roles.sol";
 import {ScheduleMath} from "./libraries/ScheduleMath.sol";
 import {ILoanBook} from "./interfaces/ILoanBook.sol";
 import {Loans, Schedule} from "./types/DataTypes.sol";
@@ -27,22 +26,35 @@ import {Loans, Schedule} from "./types/DataTypes.sol";
 /// borrower accepted and, where the template says so, a notary notarized, both by EIP-712 signature; the lender's
 /// claim on each loan is an ERC-721 token (id = loan id) whose holder is paid. What a loan owes, its penalties and
 /// the moment it is in default follow from the template's rules and the stored facts alone.
-/// @dev Roles (OpenZeppelin AccessControl): DEFAULT_ADMIN_ROLE registers notaries and lenders and pauses
-/// origination; LENDER_ROLE publishes templates and originates from its own; NOTARY_ROLE notarizes. Repayment and
-/// the default check are open to anyone; pausing never blocks a repayment.
+/// The enforcement path after a default and the views of a loan's standing (`ILoanEnforcement`) are served at this
+/// address too: every selector LoanBook does not have is delegated to the enforcement module, which shares this
+/// contract's state through the ERC-7201 namespace of `LoanStorage` and has none of its own.
+/// @dev Roles (OpenZeppelin AccessControl): DEFAULT_ADMIN_ROLE registers notaries, mediators and lenders and pauses;
+/// LENDER_ROLE publishes templates, originates from its own and registers bank-feed signers; NOTARY_ROLE notarizes,
+/// certifies defaults and decides objections; MEDIATOR_ROLE decides objections. Repayment and the default check are
+/// open to anyone; pausing never blocks a repayment, an objection or a bank payment.
 contract LoanBook is
     ERC721,
     NotaryRegistry,
-    LoanLedger,
-    CollateralVault,
+    LoanTemplates,
+    Repayments,
     OriginationSignatures,
     Pausable,
     ReentrancyGuardTransient
 {
     using SafeERC20 for IERC20;
 
+    /// @notice Held by registered mediators, who decide objections with notaries.
+    bytes32 public constant MEDIATOR_ROLE = Roles.MEDIATOR;
+
+    /// @notice The enforcement module every other selector is delegated to.
+    address public immutable enforcementModule;
+
     /// @param admin Holder of DEFAULT_ADMIN_ROLE.
-    constructor(address admin) ERC721("LoanBook claim", "CLAIM") EIP712("LoanBook", "1") {
+    /// @param enforcement The enforcement module (a `LoanEnforcement`), deployed before.
+    constructor(address admin, address enforcement) ERC721("LoanBook claim", "CLAIM") EIP712("LoanBook", "1") {
+        if (enforcement.code.length == 0) revert LoanBook_InvalidModule(enforcement);
+        enforcementModule = enforcement;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
 
@@ -75,8 +87,8 @@ contract LoanBook is
             _useNotarization(params, msg.sender);
         }
 
-        loanId = ++loanCount;
-        Loans.Loan storage loan = _loans[loanId];
+        loanId = ++_store().loanCount;
+        Loans.Loan storage loan = _store().loans[loanId];
         // Only the slots with something to store are written (slot 3 stays empty until a late payment).
         loan.borrower = borrower;
         loan.templateId = SafeCast.toUint32(params.templateId);
@@ -103,22 +115,9 @@ contract LoanBook is
                                 REPAYMENT
     //////////////////////////////////////////////////////////////*/
 
-    /// @dev The running state of one repayment.
-    struct Allocation {
-        uint256 remaining;
-        uint256 penalty;
-        uint256 interest;
-        uint256 principal;
-        uint256 prepaid;
-        /// The oldest installment not yet paid in full, the principal owed before it, and what was paid toward it.
-        uint256 number;
-        uint256 balance;
-        uint256 paidOnCurrent;
-    }
-
     /// @inheritdoc ILoanBook
     function repay(uint256 loanId, uint256 amount) external nonReentrant {
-        _repay(loanId, amount);
+        _applyPayment(loanId, amount, msg.sender, block.timestamp, true);
     }
 
     /// @inheritdoc ILoanBook
@@ -130,180 +129,11 @@ contract LoanBook is
         bytes32 r,
         bytes32 s
     ) external nonReentrant {
-        address token = address(_templates[_loanOf(loanId).templateId].token);
+        address token = address(_store().templates[_loanOf(loanId).templateId].token);
         // A permit front-run by someone else has already set the allowance: ignore its failure (OpenZeppelin's
         // advice on EIP-2612), and let the transfer fail if the allowance is really missing.
         try IERC20Permit(token).permit(msg.sender, address(this), amount, deadline, v, r, s) {} catch {}
-        _repay(loanId, amount);
-    }
-
-    /// @dev Allocates `amount` from the caller: for each installment from the oldest unpaid, its penalty, then
-    /// interest, then principal; every installment due by now, then at most one not yet due; the rest prepays
-    /// principal under the template's rule. Effects first, then the one transfer to the claim holder.
-    function _repay(uint256 loanId, uint256 amount) private {
-        if (amount == 0) revert LoanBook_ZeroAmount();
-        Loans.Loan storage loan = _loanOf(loanId);
-        if (loan.flags & Loans.FLAG_REPAID != 0) revert LoanBook_LoanRepaid(loanId);
-        Loans.Template storage template_ = _templates[loan.templateId];
-
-        Allocation memory paid = _payInstallments(loan, template_, amount);
-        if (paid.remaining != 0) {
-            // Beyond the installments due and the next one: a prepayment of principal, at most what is owed.
-            if (paid.remaining > paid.balance) {
-                revert LoanBook_Overpayment(loanId, amount, amount - paid.remaining + paid.balance);
-            }
-            paid.balance -= paid.remaining;
-            paid.prepaid = paid.remaining;
-            if (paid.balance != 0) _rebase(loan, template_, paid.number - 1, paid.balance);
-        }
-        if (paid.paidOnCurrent == 0 && paid.balance != 0) {
-            paid.number = _skipEmptyInstallments(loan, template_, paid.number, paid.balance);
-        }
-
-        // One slot: balance, paidOnCurrent and paidInstallments are packed together.
-        loan.balance = uint128(paid.balance);
-        loan.paidOnCurrent = uint112(paid.paidOnCurrent);
-        loan.paidInstallments = uint16(paid.number - 1);
-        address claimHolder = _requireOwned(loanId);
-        emit RepaymentMade(
-            loanId,
-            msg.sender,
-            paid.penalty,
-            paid.interest,
-            paid.principal + paid.prepaid,
-            paid.prepaid
-        );
-        if (paid.balance == 0) {
-            loan.flags |= Loans.FLAG_REPAID;
-            emit LoanRepaid(loanId, msg.sender);
-            _release(loanId, template_.collateralKind, loan.borrower);
-        }
-        template_.token.safeTransferFrom(msg.sender, claimHolder, amount);
-    }
-
-    /// @dev Pays `amount` into the installments from the oldest unpaid: every one due by now, then at most one not
-    /// yet due, each penalty first, then interest, then principal. Returns what is left for a prepayment.
-    function _payInstallments(
-        Loans.Loan storage loan,
-        Loans.Template storage template_,
-        uint256 amount
-    ) private returns (Allocation memory paid) {
-        paid.remaining = amount;
-        paid.number = loan.paidInstallments + 1;
-        paid.balance = loan.balance;
-        paid.paidOnCurrent = loan.paidOnCurrent;
-        uint256 count = _installmentCount(template_);
-        bool paidAhead;
-        while (paid.remaining != 0 && paid.number <= count) {
-            (uint256 dueTime, uint256 principal, uint256 interest) = _installment(
-                loan,
-                template_,
-                paid.number,
-                paid.balance
-            );
-            uint256 total = principal + interest;
-            if (dueTime > block.timestamp) {
-                if (paidAhead) break;
-                paidAhead = true;
-            } else {
-                _payPenalty(loan, template_, paid, total - paid.paidOnCurrent, dueTime);
-            }
-            uint256 payNow = Math.min(paid.remaining, total - paid.paidOnCurrent);
-            uint256 interestLeft = interest > paid.paidOnCurrent ? interest - paid.paidOnCurrent : 0;
-            uint256 toInterest = Math.min(payNow, interestLeft);
-            paid.interest += toInterest;
-            paid.principal += payNow - toInterest;
-            paid.remaining -= payNow;
-            paid.paidOnCurrent += payNow;
-            if (paid.paidOnCurrent < total) break;
-            // Installment paid in full: the next one starts clean.
-            paid.balance -= principal;
-            paid.paidOnCurrent = 0;
-            ++paid.number;
-            if (loan.flags & Loans.FLAG_PENALTY_CHECKPOINT != 0) {
-                loan.flags &= ~Loans.FLAG_PENALTY_CHECKPOINT;
-                loan.penaltyAccrued = 0;
-                loan.penaltyCheckpoint = 0;
-                loan.penaltyHeadroom = 0;
-            }
-            if (paid.balance == 0) break;
-        }
-    }
-
-    /// @dev The first installment from `number` on that owes something, given the principal owed before it: an
-    /// installment of zero (no principal due and no interest, as a 0% interest-only loan's or a dust balance's) is
-    /// paid by definition, so it can never make a loan late or count as missed.
-    function _skipEmptyInstallments(
-        Loans.Loan storage loan,
-        Loans.Template storage template_,
-        uint256 number,
-        uint256 balance
-    ) private view returns (uint256) {
-        uint256 count = _installmentCount(template_);
-        // With a balance left, an annuity with a payment, or an equal-principal schedule of at least one unit a
-        // period, owes something every period: no need to step the schedule (the common case, kept cheap).
-        Schedule.Kind kind = template_.kind;
-        if (kind == Schedule.Kind.Annuity && loan.payment != 0) return number;
-        if (kind == Schedule.Kind.EqualPrincipal && loan.basePrincipal >= count - loan.baseNumber) return number;
-        for (; number < count; ++number) {
-            (, uint256 principal, uint256 interest) = _installment(loan, template_, number, balance);
-            if (principal + interest != 0) break;
-        }
-        return number;
-    }
-
-    /// @dev Pays what it can of the current installment's penalty and checkpoints the rest (with the headroom left
-    /// under the cap of the unpaid amount when the installment was first paid late).
-    function _payPenalty(
-        Loans.Loan storage loan,
-        Loans.Template storage template_,
-        Allocation memory paid,
-        uint256 unpaid,
-        uint256 dueTime
-    ) private {
-        (uint256 owed, uint256 charged) = _penalty(loan, template_, unpaid, dueTime, true);
-        if (owed == 0) return;
-        uint256 penaltyNow = Math.min(paid.remaining, owed);
-        paid.penalty += penaltyNow;
-        paid.remaining -= penaltyNow;
-        // What is left pays the installment in full, and the caller then clears any checkpoint: write none.
-        if (paid.remaining >= unpaid) return;
-        uint256 headroom =
-            loan.flags & Loans.FLAG_PENALTY_CHECKPOINT == 0
-                ? PenaltyMath.capOf(_penaltyTerms(template_), unpaid) - charged
-                : loan.penaltyHeadroom - charged;
-        loan.penaltyAccrued = SafeCast.toUint128(owed - penaltyNow);
-        loan.penaltyCheckpoint = uint40(block.timestamp);
-        loan.penaltyHeadroom = SafeCast.toUint128(headroom);
-        loan.flags |= Loans.FLAG_PENALTY_CHECKPOINT;
-    }
-
-    /// @dev After a prepayment that leaves `balance`: under LowerInstallments, recompute the annuity payment (or the
-    /// equal principal part) over the installments left; under ShortenTerm nothing changes, so the balance runs out
-    /// early. Interest-only, bullet and custom schedules only owe less interest.
-    function _rebase(
-        Loans.Loan storage loan,
-        Loans.Template storage template_,
-        uint256 installmentsPaid,
-        uint256 balance
-    ) private {
-        Schedule.Kind kind = template_.kind;
-        if (
-            template_.prepaymentRule != Loans.PrepaymentRule.LowerInstallments ||
-            (kind != Schedule.Kind.Annuity && kind != Schedule.Kind.EqualPrincipal)
-        ) return;
-        loan.baseNumber = uint16(installmentsPaid);
-        loan.basePrincipal = uint112(balance);
-        if (kind == Schedule.Kind.Annuity) {
-            loan.payment = SafeCast.toUint128(
-                ScheduleMath.annuityPayment(
-                    balance,
-                    template_.rateBps,
-                    template_.intervalSeconds,
-                    template_.count - installmentsPaid
-                )
-            );
-        }
+        _applyPayment(loanId, amount, msg.sender, block.timestamp, true);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -313,7 +143,7 @@ contract LoanBook is
     /// @inheritdoc ILoanBook
     function declareDefault(uint256 loanId) external whenNotPaused {
         Loans.Loan storage loan = _loanOf(loanId);
-        if (loan.flags & Loans.FLAG_REPAID != 0) revert LoanBook_LoanRepaid(loanId);
+        if (loan.flags & Loans.FLAGS_PAID_OFF != 0) revert LoanBook_LoanRepaid(loanId);
         if (loan.flags & Loans.FLAG_DEFAULTED != 0) revert LoanBook_AlreadyDefaulted(loanId);
         (bool triggered, uint256 eligibleAt) = _default(loanId, loan);
         if (!triggered) revert LoanBook_DefaultNotYetTriggered(loanId, eligibleAt);
@@ -323,7 +153,7 @@ contract LoanBook is
     function declareDefaults(uint256[] calldata loanIds) external whenNotPaused returns (uint256 declared) {
         for (uint256 i; i < loanIds.length; ++i) {
             uint256 loanId = loanIds[i];
-            Loans.Loan storage loan = _loans[loanId];
+            Loans.Loan storage loan = _store().loans[loanId];
             if (loan.startTime == 0 || loan.flags & Loans.FLAGS_CLOSED != 0) {
                 emit DefaultSkipped(loanId, 0);
                 continue;
@@ -336,10 +166,10 @@ contract LoanBook is
 
     /// @dev Declares `loan` in default if its trigger holds; returns whether it did and when the trigger holds.
     function _default(uint256 loanId, Loans.Loan storage loan) private returns (bool triggered, uint256 eligibleAt) {
-        Loans.Template storage template_ = _templates[loan.templateId];
-        uint256 oldest = loan.paidInstallments + 1;
-        uint256 oldestDue = _dueTime(loan, template_, oldest);
-        eligibleAt = _eligibleAt(loan, template_, oldest, oldestDue);
+        Loans.Template storage template_ = _store().templates[loan.templateId];
+        uint256 oldest;
+        uint256 oldestDue;
+        (eligibleAt, oldest, oldestDue) = _defaultTrigger(loanId, loan, template_);
         triggered = DefaultRules.isTriggered(eligibleAt, block.timestamp);
         if (!triggered) return (false, eligibleAt);
         loan.flags |= Loans.FLAG_DEFAULTED;
@@ -353,98 +183,12 @@ contract LoanBook is
         );
     }
 
-    /// @dev When the trigger holds for `loan`, whose oldest unpaid installment is `oldest`, due at `oldestDue`.
-    function _eligibleAt(
-        Loans.Loan storage loan,
-        Loans.Template storage template_,
-        uint256 oldest,
-        uint256 oldestDue
-    ) private view returns (uint256) {
-        uint256 missedTrigger = template_.defaultMissedInstallments;
-        // With fewer installments left than the trigger counts, missing all of them is enough.
-        uint256 nthDue =
-            missedTrigger != 0
-                ? _dueTime(loan, template_, Math.min(oldest + missedTrigger - 1, _installmentCount(template_)))
-                : 0;
-        return DefaultRules.eligibleAt(oldestDue, nthDue, template_.defaultDaysPastDue, missedTrigger);
-    }
-
-    /// @dev Unpaid installments past their due time, from `oldest` on.
-    function _missedInstallments(
-        Loans.Loan storage loan,
-        Loans.Template storage template_,
-        uint256 oldest
-    ) private view returns (uint256 missed) {
-        uint256 count = _installmentCount(template_);
-        Schedule.Kind kind = template_.kind;
-        if (kind != Schedule.Kind.Custom) {
-            // Regular kinds are due on a grid: installment n at start + n * step (a bullet's one at start + count *
-            // interval), so those due strictly before now number min(count, (now - start - 1) / step).
-            uint256 start = loan.startTime;
-            if (block.timestamp <= start) return 0;
-            uint256 step = template_.intervalSeconds;
-            if (kind == Schedule.Kind.Bullet) step *= template_.count;
-            uint256 pastDue = Math.min(count, (block.timestamp - start - 1) / step);
-            return pastDue < oldest ? 0 : pastDue - oldest + 1;
-        }
-        for (
-            uint256 number = oldest;
-            number <= count && _dueTime(loan, template_, number) < block.timestamp;
-            ++number
-        ) {
-            ++missed;
-        }
-    }
-
-    /*//////////////////////////////////////////////////////////////
-                                  VIEWS
-    //////////////////////////////////////////////////////////////*/
-
-    /// @inheritdoc ILoanBook
-    function statusOf(uint256 loanId) external view returns (Loans.Status) {
-        Loans.Loan storage loan = _loans[loanId];
-        if (loan.startTime == 0) return Loans.Status.None;
-        if (loan.flags & Loans.FLAG_REPAID != 0) return Loans.Status.Repaid;
-        if (loan.flags & Loans.FLAG_DEFAULTED != 0) return Loans.Status.Defaulted;
-        uint256 due = _dueTime(loan, _templates[loan.templateId], loan.paidInstallments + 1);
-        return block.timestamp > due ? Loans.Status.Late : Loans.Status.Active;
-    }
-
-    /// @inheritdoc ILoanBook
-    function amountDue(uint256 loanId) external view returns (uint256 dueNow) {
-        (, dueNow, ) = _quote(loanId);
-    }
-
-    /// @inheritdoc ILoanBook
-    function payoffAmount(uint256 loanId) external view returns (uint256 payoff) {
-        (, , payoff) = _quote(loanId);
-    }
-
-    /// @inheritdoc ILoanBook
-    function currentInstallment(uint256 loanId) external view returns (InstallmentView memory installment) {
-        (InstallmentView[] memory rows, , ) = _quote(loanId);
-        if (rows.length != 0) installment = rows[0];
-    }
-
-    /// @inheritdoc ILoanBook
-    function installmentBreakdown(uint256 loanId) external view returns (InstallmentView[] memory rows) {
-        (rows, , ) = _quote(loanId);
-    }
-
-    /// @inheritdoc ILoanBook
-    function defaultEligibleAt(uint256 loanId) external view returns (uint256) {
-        Loans.Loan storage loan = _loanOf(loanId);
-        if (loan.flags & Loans.FLAGS_CLOSED != 0) return 0;
-        Loans.Template storage template_ = _templates[loan.templateId];
-        uint256 oldest = loan.paidInstallments + 1;
-        return _eligibleAt(loan, template_, oldest, _dueTime(loan, template_, oldest));
-    }
-
     /*//////////////////////////////////////////////////////////////
                                   ADMIN
     //////////////////////////////////////////////////////////////*/
 
-    /// @notice Pauses origination and default declarations (admin only). Repayment is never paused.
+    /// @notice Pauses origination, default declarations and the lender's enforcement actions (admin only).
+    /// Repayment, objections and bank payments are never paused.
     function pause() external onlyRole(DEFAULT_ADMIN_ROLE) {
         _pause();
     }
@@ -452,6 +196,28 @@ contract LoanBook is
     /// @notice Lifts the pause (admin only).
     function unpause() external onlyRole(DEFAULT_ADMIN_ROLE) {
         _unpause();
+    }
+
+    /// @dev Every selector LoanBook does not have runs in the enforcement module, on this contract's state.
+    fallback() external {
+        address module = enforcementModule;
+        // solhint-disable-next-line no-inline-assembly
+        // Memory past the free memory pointer only, so it is memory-safe (and lets the compiler move stack to memory).
+        assembly ("memory-safe") {
+            let pointer := mload(0x40)
+            calldatacopy(pointer, 0, calldatasize())
+            let success := delegatecall(gas(), module, pointer, calldatasize(), 0, 0)
+            returndatacopy(pointer, 0, returndatasize())
+            if iszero(success) {
+                revert(pointer, returndatasize())
+            }
+            return(pointer, returndatasize())
+        }
+    }
+
+    /// @dev The claim holder is the owner of the claim token.
+    function _claimHolder(uint256 loanId) internal view override returns (address) {
+        return _requireOwned(loanId);
     }
 
     /// @dev NotaryRegistry clears a notary's office when its role goes.

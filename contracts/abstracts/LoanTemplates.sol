@@ -5,14 +5,16 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
 import {ILoanBook} from "../interfaces/ILoanBook.sol";
+import {Roles} from "../libraries/Roles.sol";
 import {ScheduleMath} from "../libraries/ScheduleMath.sol";
 import {Loans, Schedule} from "../types/DataTypes.sol";
+import {LoanLedger} from "./LoanLedger.sol";
 
 /// @title LoanTemplates
 /// @notice Loan products: a lender publishes immutable templates and may retire them; loans keep their terms.
-abstract contract LoanTemplates is AccessControl, ILoanBook {
+abstract contract LoanTemplates is AccessControl, LoanLedger, ILoanBook {
     /// @notice Held by lenders, who publish templates and originate loans from their own.
-    bytes32 public constant LENDER_ROLE = keccak256("LENDER_ROLE");
+    bytes32 public constant LENDER_ROLE = Roles.LENDER;
 
     /// @notice Largest principal of a loan: 2^96 - 1 base units (79 billion tokens of 18 decimals). It keeps every
     /// installment's amount within the loan's packed storage.
@@ -20,11 +22,8 @@ abstract contract LoanTemplates is AccessControl, ILoanBook {
     /// @notice Latest due offset of a custom plan: 100 years.
     uint256 public constant MAX_CUSTOM_TERM = 100 * 365 days;
 
-    /// @notice Number of templates published; ids run from 1.
-    uint256 public templateCount;
-
-    mapping(uint256 templateId => Loans.Template) internal _templates;
-    mapping(uint256 templateId => Loans.PlanEntry[]) internal _plans;
+    /// @notice The most installments a repayment commitment may have.
+    uint256 public constant MAX_COMMITMENT_INSTALLMENTS = 120;
 
     /// @inheritdoc ILoanBook
     function publishTemplate(
@@ -33,8 +32,9 @@ abstract contract LoanTemplates is AccessControl, ILoanBook {
         uint128[] calldata planPrincipals
     ) external onlyRole(LENDER_ROLE) returns (uint256 templateId) {
         _validateTemplate(params, planDueOffsets, planPrincipals);
-        templateId = ++templateCount;
-        _templates[templateId] = Loans.Template({
+        templateId = ++_store().templateCount;
+        CommitmentPolicy calldata policy = params.commitmentPolicy;
+        _store().templates[templateId] = Loans.Template({
             token: IERC20(params.token),
             kind: params.kind,
             rateBps: params.rateBps,
@@ -52,9 +52,14 @@ abstract contract LoanTemplates is AccessControl, ILoanBook {
             minPrincipal: params.minPrincipal,
             maxPrincipal: params.maxPrincipal,
             flatFee: params.flatFee,
-            collateralKind: params.collateralKind
+            collateralKind: params.collateralKind,
+            commitmentMaxInstallments: policy.maxInstallments,
+            commitmentMaxSpanDays: policy.maxSpanDays,
+            commitmentMinFirstPaymentBps: policy.minFirstPaymentBps,
+            commitmentGraceSeconds: policy.graceSeconds,
+            objectionWindowSeconds: params.objectionWindowSeconds
         });
-        Loans.PlanEntry[] storage plan = _plans[templateId];
+        Loans.PlanEntry[] storage plan = _store().plans[templateId];
         for (uint256 i; i < planDueOffsets.length; ++i) {
             plan.push(Loans.PlanEntry({dueOffset: planDueOffsets[i], principal: planPrincipals[i]}));
         }
@@ -70,23 +75,6 @@ abstract contract LoanTemplates is AccessControl, ILoanBook {
         if (template_.retired) revert LoanBook_TemplateRetired(templateId);
         template_.retired = true;
         emit TemplateRetired(templateId, msg.sender);
-    }
-
-    /// @notice Template `templateId`.
-    function templateOf(uint256 templateId) external view returns (Loans.Template memory) {
-        return _templateOf(templateId);
-    }
-
-    /// @notice The custom plan of template `templateId` (empty for the regular kinds).
-    function planOf(uint256 templateId) external view returns (Loans.PlanEntry[] memory) {
-        _templateOf(templateId);
-        return _plans[templateId];
-    }
-
-    /// @dev The template, or `LoanBook_UnknownTemplate`.
-    function _templateOf(uint256 templateId) internal view returns (Loans.Template storage template_) {
-        template_ = _templates[templateId];
-        if (template_.lender == address(0)) revert LoanBook_UnknownTemplate(templateId);
     }
 
     /// @dev Reverts unless the parameters make a template: the schedule math accepts them (at the largest
@@ -109,6 +97,12 @@ abstract contract LoanTemplates is AccessControl, ILoanBook {
             revert LoanBook_NoDefaultTrigger();
         }
         if (params.prepaymentRule == Loans.PrepaymentRule.None) revert LoanBook_NoPrepaymentRule();
+        if (
+            params.objectionWindowSeconds < 1 days ||
+            params.objectionWindowSeconds > 365 days ||
+            params.commitmentPolicy.maxInstallments > MAX_COMMITMENT_INSTALLMENTS ||
+            params.commitmentPolicy.minFirstPaymentBps > 10_000
+        ) revert LoanBook_InvalidEnforcementTerms();
         uint256 planLength = planDueOffsets.length;
         if (planLength != 0 && planDueOffsets[planLength - 1] > MAX_CUSTOM_TERM) {
             revert LoanBook_PlanTooLong(planDueOffsets[planLength - 1], MAX_CUSTOM_TERM);

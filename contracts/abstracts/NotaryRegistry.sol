@@ -4,13 +4,14 @@ pragma solidity ^0.8.28;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 
 import {ILoanBook} from "../interfaces/ILoanBook.sol";
+import {Roles} from "../libraries/Roles.sol";
 
 /// @title NotaryRegistry
 /// @notice The notaries whose signatures notarize loans: the admin adds each with the hash of its office's
 /// identifier and can revoke it. A notary holds `NOTARY_ROLE`, which only this registry grants or revokes.
 abstract contract NotaryRegistry is AccessControl, ILoanBook {
     /// @notice Held by registered notaries.
-    bytes32 public constant NOTARY_ROLE = keccak256("NOTARY_ROLE");
+    bytes32 public constant NOTARY_ROLE = Roles.NOTARY;
     /// @notice Admin role of `NOTARY_ROLE`, held by nobody, so that `grantRole` cannot skip the registry.
     bytes32 private constant NOTARY_REGISTRY_ONLY = keccak256("NOTARY_REGISTRY_ONLY");
 

@@ -61,15 +61,49 @@ library Penalty {
 
 /// @notice Namespaced types of the loan book: templates, loans, collateral and status.
 library Loans {
-    /// @notice A loan's standing, computed by `LoanBook.statusOf` from stored facts and the time.
-    /// Active -> Late (an installment passes its due date) -> Active (the borrower pays it) or Defaulted (anyone
-    /// declares it once the template's trigger holds); any open status -> Repaid (the last unit is paid).
+    /// @notice A loan's standing, computed by `statusOf` from stored facts and the time. The graph (README):
+    /// Active <-> Late (an installment passes its due date; the borrower pays it) -> Defaulted (anyone, once the
+    /// template's trigger holds) -> Certified (a notary co-signs the default: enforceable) -> Committed (a repayment
+    /// commitment is accepted) -> Certified again (anyone, on its first missed installment). Defaulted or Certified ->
+    /// Disputed (the borrower objects) -> back (rejected, or lapsed at its deadline) or Active/Late (upheld: the
+    /// default is annulled). Certified in the Enforcement stage -> WrittenOff (the claim holder writes off the rest).
+    /// Paid in full: Repaid, or Settled when the loan was in default.
     enum Status {
         None,
         Active,
         Late,
         Defaulted,
-        Repaid
+        Repaid,
+        Certified,
+        Committed,
+        Disputed,
+        Settled,
+        WrittenOff
+    }
+
+    /// @notice The recovery funnel of an enforceable loan (Quanzhou practice), advanced one stage at a time by the
+    /// claim holder with the hash of the notice sent.
+    enum Stage {
+        None,
+        /// A mediation invitation and a litigation-risk notice.
+        Mediation,
+        /// A debt-collection letter.
+        PreLitigation,
+        /// A payment order applied for.
+        Litigation,
+        /// Enforcement: collateral may be taken and the rest written off.
+        Enforcement
+    }
+
+    /// @notice How a defaulted loan was paid in full (the credit-repair record).
+    enum Settlement {
+        None,
+        /// By repayments (the borrower's, a bank's attested ones or auto-debits).
+        Repayment,
+        /// By a repayment commitment kept to the end.
+        Commitment,
+        /// By the value of collateral taken in enforcement.
+        Collateral
     }
 
     /// @notice What a template's loans pledge.
@@ -111,9 +145,17 @@ library Loans {
         // slot 2: origination bounds
         uint128 minPrincipal;
         uint128 maxPrincipal;
-        // slot 3
+        // slot 3: the enforcement path
         uint128 flatFee;
         CollateralKind collateralKind;
+        /// Commitment policy: accepted without the lender when within these bounds (0 installments: never).
+        uint16 commitmentMaxInstallments;
+        uint16 commitmentMaxSpanDays;
+        uint16 commitmentMinFirstPaymentBps;
+        /// How late a commitment installment may be paid before the commitment is breached.
+        uint32 commitmentGraceSeconds;
+        /// How long an objection freezes enforcement at most, waiting for a notary's or a mediator's decision.
+        uint32 objectionWindowSeconds;
     }
 
     /// @notice One installment of a custom plan, in template storage.
@@ -129,10 +171,11 @@ library Loans {
         address borrower;
         uint32 templateId;
         uint40 startTime;
-        /// FLAG_DEFAULTED | FLAG_REPAID | FLAG_PENALTY_CHECKPOINT.
+        /// The FLAG_* bits below.
         uint8 flags;
         // slot 1
-        /// Principal still owed before the current installment (the schedule's running balance).
+        /// Principal still owed before the current installment (the schedule's running balance); once the loan is
+        /// restructured (FLAG_FIXED_DEBT), the whole debt left.
         uint128 balance;
         /// Paid toward the current installment's interest and principal.
         uint112 paidOnCurrent;
@@ -162,10 +205,52 @@ library Loans {
         bytes32 assetHash;
     }
 
+    /// @notice The enforcement record of a loan in default (all zero before).
+    struct Case {
+        // slot 0
+        /// keccak256 of the certifying notary, the three documents' hashes, the loan and the time (0: uncertified).
+        bytes32 certificateId;
+        // slot 1
+        uint40 certifiedAt;
+        Stage stage;
+        /// An objection is open until this time (0: none open); after it, it has lapsed.
+        uint40 objectionDeadline;
+        /// An objection was filed against this default (one per default).
+        bool objectionFiled;
+        /// When the last default was annulled by an upheld objection (a new default counts installments due after).
+        uint40 annulledAt;
+        uint40 settledAt;
+        Settlement settledHow;
+        /// Installments of the commitment in force (or last in force).
+        uint16 commitmentLength;
+        // slot 2
+        /// The debt the commitment in force covers; `Loan.balance` is what is left of it.
+        uint128 commitmentTotal;
+        uint32 commitmentGraceSeconds;
+    }
+
+    /// @notice One installment of a repayment commitment: its due time and the total due by then (cumulative, so
+    /// that "paid up to installment k" is one comparison with what has been paid).
+    struct CommitmentEntry {
+        uint40 dueTime;
+        uint128 cumulative;
+    }
+
     uint8 internal constant FLAG_DEFAULTED = 1;
     uint8 internal constant FLAG_REPAID = 2;
     /// @dev Slot 3 holds a penalty checkpoint of the current installment (so an on-time repayment never reads it).
     uint8 internal constant FLAG_PENALTY_CHECKPOINT = 4;
+    /// @dev Restructured: `balance` is a fixed debt paid down by any amount (no schedule, interest or penalty).
+    uint8 internal constant FLAG_FIXED_DEBT = 8;
+    /// @dev A repayment commitment is in force (its plan in LoanStorage.commitments).
+    uint8 internal constant FLAG_COMMITTED = 16;
+    uint8 internal constant FLAG_WRITTEN_OFF = 32;
+    /// @dev The borrower opted in to auto-debit.
+    uint8 internal constant FLAG_AUTO_DEBIT = 64;
+    /// @dev A default of this loan was annulled (Case.annulledAt): the default trigger reads the case.
+    uint8 internal constant FLAG_ANNULLED = 128;
     /// @dev The flags that end a loan's normal course.
-    uint8 internal constant FLAGS_CLOSED = FLAG_DEFAULTED | FLAG_REPAID;
+    uint8 internal constant FLAGS_CLOSED = FLAG_DEFAULTED | FLAG_REPAID | FLAG_WRITTEN_OFF;
+    /// @dev The flags after which nothing is owed.
+    uint8 internal constant FLAGS_PAID_OFF = FLAG_REPAID | FLAG_WRITTEN_OFF;
 }

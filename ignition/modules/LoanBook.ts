@@ -18,8 +18,11 @@ import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 
 export const LoanBookModule = buildModule("LoanBook", (m) => {
   const admin = m.getParameter("admin", m.getAccount(0));
-  const loanBook = m.contract("LoanBook", [admin]);
-  return { loanBook };
+  // LoanBook delegates what it does not have to the enforcement module, which delegates views to the views module.
+  const loanViews = m.contract("LoanViews");
+  const loanEnforcement = m.contract("LoanEnforcement", [loanViews]);
+  const loanBook = m.contract("LoanBook", [admin, loanEnforcement]);
+  return { loanBook, loanEnforcement, loanViews };
 });
 
 export const LocalStackModule = buildModule("LocalStack", (m) => {

@@ -4,13 +4,14 @@ import { network } from "hardhat";
 import { getAddress } from "viem";
 
 import LoanBookModule, { LocalStackModule } from "../../ignition/modules/LoanBook.ts";
-import { templateParams } from "../support/loanBookFixture.ts";
+import { loanBookAt, templateParams } from "../support/loanBookFixture.ts";
 
 describe("Ignition deployment", () => {
   it("LoanBook: the deploying account is the admin, and nobody else holds a role", async () => {
     const connection = await network.create();
     const [deployer, other] = await connection.viem.getWalletClients();
-    const { loanBook } = await connection.ignition.deploy(LoanBookModule);
+    const deployed = await connection.ignition.deploy(LoanBookModule);
+    const loanBook = await loanBookAt(connection.viem, deployed.loanBook.address);
 
     const adminRole = await loanBook.read.DEFAULT_ADMIN_ROLE();
     expect(await loanBook.read.hasRole([adminRole, deployer.account.address])).to.equal(true);
@@ -56,7 +57,7 @@ describe("Ignition deployment", () => {
 
     // Wired together: the lender publishes a template in the deployed token.
     await loanBook.write.publishTemplate([templateParams(token.address), [], []], { account: lender.account });
-    const template = await loanBook.read.templateOf([1n]);
+    const template = await (await loanBookAt(connection.viem, loanBook.address)).read.templateOf([1n]);
     expect(getAddress(template.token)).to.equal(getAddress(token.address));
     expect(getAddress(template.lender)).to.equal(getAddress(lender.account.address));
   });

@@ -14,6 +14,7 @@ import {
   CollateralKind,
   DAY,
   PRINCIPAL,
+  Settlement,
   Status,
   bookEventsOf,
   loadLoanBook,
@@ -182,6 +183,8 @@ describe("Loan lifecycle", () => {
         },
       ],
       ["LoanRepaid", { loanId, payer: getAddress(borrower.account.address) }],
+      // Paid in full after a default: settled, with the credit-repair record.
+      ["LoanSettled", { loanId, how: Settlement.Repayment, settledAt: BigInt(payoffAt) }],
       ["CollateralReleased", { loanId, borrower: getAddress(borrower.account.address) }],
     ]);
 
@@ -190,7 +193,8 @@ describe("Loan lifecycle", () => {
       0n,
       table[4].principal + table[5].principal + table[6].principal + table[6].balanceAfter,
     ]);
-    expect(await book.read.statusOf([loanId])).to.equal(Status.Repaid);
+    expect(await book.read.statusOf([loanId])).to.equal(Status.Settled);
+    expect(await book.read.settlementOf([loanId])).to.deep.equal([BigInt(payoffAt), Settlement.Repayment]);
     expect(getAddress(await nft.read.ownerOf([NFT_ID]))).to.equal(getAddress(borrower.account.address));
     expect(await book.read.pledgedTo([collateralKey])).to.equal(0n);
     const end = await tokenBalances(fixture, accounts);

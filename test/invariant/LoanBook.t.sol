@@ -5,6 +5,9 @@ pragma solidity ^0.8.28;
 /* solhint-disable func-name-mixedcase */
 
 import {LoanBook} from "../../contracts/LoanBook.sol";
+import {LoanEnforcement} from "../../contracts/LoanEnforcement.sol";
+import {LoanViews} from "../../contracts/LoanViews.sol";
+import {ILoanViews} from "../../contracts/interfaces/ILoanViews.sol";
 import {TestCollateralNft} from "../../contracts/mocks/TestCollateralNft.sol";
 import {TestToken} from "../../contracts/mocks/TestToken.sol";
 import {Loans, Schedule} from "../../contracts/types/DataTypes.sol";
@@ -49,7 +52,7 @@ contract LoanBookInvariantTest {
         token = new TestToken("Test USD", "TUSD", 6);
         collateralToken = new TestToken("Test collateral", "TCOL", 18);
         nft = new TestCollateralNft();
-        book = new LoanBook(address(this));
+        book = new LoanBook(address(this), address(new LoanEnforcement(address(new LoanViews()))));
         handler = new LoanBookHandler(book, token, collateralToken, nft);
         book.grantRole(book.LENDER_ROLE(), address(handler));
         book.addNotary(handler.NOTARY(), NOTARY_OFFICE);
@@ -86,15 +89,15 @@ contract LoanBookInvariantTest {
     /// For a borrower: the debt never grows beyond the loan, and the quote is always there to pay. For a lender: no
     /// quote lets the borrower walk away for less than the principal outstanding.
     function invariant_OutstandingWithinPrincipal() public view {
-        uint256 count = book.loanCount();
+        uint256 count = ILoanViews(address(book)).loanCount();
         for (uint256 loanId = 1; loanId <= count; ++loanId) {
-            Loans.Loan memory loan = book.loanOf(loanId);
+            Loans.Loan memory loan = ILoanViews(address(book)).loanOf(loanId);
             uint256 principal = handler.ghostOf(loanId).principal;
             _check(loan.balance <= principal, "balance <= principal", loanId, loan.balance, principal);
-            uint256 payoff = book.payoffAmount(loanId);
-            uint256 due = book.amountDue(loanId);
+            uint256 payoff = ILoanViews(address(book)).payoffAmount(loanId);
+            uint256 due = ILoanViews(address(book)).amountDue(loanId);
             _check(due <= payoff, "amountDue <= payoffAmount", loanId, due, payoff);
-            if (book.statusOf(loanId) == Loans.Status.Repaid) continue;
+            if (_paidOff(ILoanViews(address(book)).statusOf(loanId))) continue;
             _check(payoff != 0, "an open loan has a payoff", loanId, payoff, 1);
             _check(
                 payoff + loan.paidOnCurrent >= loan.balance,
@@ -113,10 +116,10 @@ contract LoanBookInvariantTest {
     /// the book's record of what was paid is append-only.
     function invariant_RepaymentOnlyMovesForward() public view {
         _checkHandler(LoanBookHandler.Check.Progress);
-        uint256 count = book.loanCount();
+        uint256 count = ILoanViews(address(book)).loanCount();
         for (uint256 loanId = 1; loanId <= count; ++loanId) {
-            Loans.Loan memory loan = book.loanOf(loanId);
-            Loans.Template memory template_ = book.templateOf(loan.templateId);
+            Loans.Loan memory loan = ILoanViews(address(book)).loanOf(loanId);
+            Loans.Template memory template_ = ILoanViews(address(book)).templateOf(loan.templateId);
             uint256 installments = template_.kind == Schedule.Kind.Bullet ? 1 : template_.count;
             _check(
                 loan.paidInstallments <= installments,
@@ -134,7 +137,7 @@ contract LoanBookInvariantTest {
     /// itself never holds repayment tokens. For a borrower: every unit paid reaches the creditor of record, none is
     /// skimmed or stuck. For a lender or claim buyer: repayments follow the claim token and arrive in full.
     function invariant_ClaimHoldersReceiveWhatBorrowersPay() public view {
-        uint256 count = book.loanCount();
+        uint256 count = ILoanViews(address(book)).loanCount();
         for (uint256 loanId = 1; loanId <= count; ++loanId) {
             LoanBookHandler.LoanGhost memory ghost = handler.ghostOf(loanId);
             _check(
@@ -165,15 +168,27 @@ contract LoanBookInvariantTest {
     /// payoff, nothing due, and it can never be declared in default. For a borrower: once the last unit is paid the
     /// debt is gone for good. For a lender: a loan with principal outstanding never reads as repaid.
     function invariant_RepaidLoanOwesNothing() public view {
-        uint256 count = book.loanCount();
+        uint256 count = ILoanViews(address(book)).loanCount();
         for (uint256 loanId = 1; loanId <= count; ++loanId) {
-            Loans.Loan memory loan = book.loanOf(loanId);
-            bool repaid = book.statusOf(loanId) == Loans.Status.Repaid;
+            Loans.Loan memory loan = ILoanViews(address(book)).loanOf(loanId);
+            bool repaid = _paidOff(ILoanViews(address(book)).statusOf(loanId));
             _check(repaid == (loan.balance == 0), "repaid exactly when balance = 0", loanId, loan.balance, 0);
             if (!repaid) continue;
-            _check(book.payoffAmount(loanId) == 0, "a repaid loan has no payoff", loanId, book.payoffAmount(loanId), 0);
-            _check(book.amountDue(loanId) == 0, "a repaid loan owes nothing", loanId, book.amountDue(loanId), 0);
-            uint256 eligibleAt = book.defaultEligibleAt(loanId);
+            _check(
+                ILoanViews(address(book)).payoffAmount(loanId) == 0,
+                "a repaid loan has no payoff",
+                loanId,
+                ILoanViews(address(book)).payoffAmount(loanId),
+                0
+            );
+            _check(
+                ILoanViews(address(book)).amountDue(loanId) == 0,
+                "a repaid loan owes nothing",
+                loanId,
+                ILoanViews(address(book)).amountDue(loanId),
+                0
+            );
+            uint256 eligibleAt = ILoanViews(address(book)).defaultEligibleAt(loanId);
             _check(eligibleAt == 0, "a repaid loan cannot default", loanId, eligibleAt, 0);
         }
     }
@@ -183,10 +198,10 @@ contract LoanBookInvariantTest {
     /// For a borrower: an installment that rounds to nothing can never make them late or put them in default. For
     /// a lender and the keeper: Late is an actionable state, with an amount to collect.
     function invariant_LateOnlyWhenSomethingIsDue() public view {
-        uint256 count = book.loanCount();
+        uint256 count = ILoanViews(address(book)).loanCount();
         for (uint256 loanId = 1; loanId <= count; ++loanId) {
-            if (book.statusOf(loanId) != Loans.Status.Late) continue;
-            _check(book.amountDue(loanId) != 0, "a late loan has something due", loanId, 0, 1);
+            if (ILoanViews(address(book)).statusOf(loanId) != Loans.Status.Late) continue;
+            _check(ILoanViews(address(book)).amountDue(loanId) != 0, "a late loan has something due", loanId, 0, 1);
         }
     }
 
@@ -201,12 +216,12 @@ contract LoanBookInvariantTest {
     function invariant_CollateralFreedExactlyWhenRepaid() public view {
         _checkHandler(LoanBookHandler.Check.Collateral);
         _checkCollateral();
-        uint256 count = book.loanCount();
+        uint256 count = ILoanViews(address(book)).loanCount();
         for (uint256 loanId = 1; loanId <= count; ++loanId) {
             bytes32 key = handler.ghostOf(loanId).collateralKey;
             if (key == bytes32(0)) continue;
-            bool repaid = book.statusOf(loanId) == Loans.Status.Repaid;
-            uint256 holder = book.pledgedTo(key);
+            bool repaid = _paidOff(ILoanViews(address(book)).statusOf(loanId));
+            uint256 holder = ILoanViews(address(book)).pledgedTo(key);
             _check(repaid ? holder != loanId : holder == loanId, "pledged while open only", loanId, holder, loanId);
         }
     }
@@ -227,15 +242,15 @@ contract LoanBookInvariantTest {
     /// borrower: whatever happened, there is always a way out of the loan and back to the collateral.
     function afterInvariant() public {
         handler.payOffEverything();
-        uint256 count = book.loanCount();
+        uint256 count = ILoanViews(address(book)).loanCount();
         for (uint256 loanId = 1; loanId <= count; ++loanId) {
-            uint256 status = uint256(book.statusOf(loanId));
-            _check(status == uint256(Loans.Status.Repaid), "every loan can be paid off", loanId, status, 4);
+            uint256 status = uint256(ILoanViews(address(book)).statusOf(loanId));
+            _check(_paidOff(Loans.Status(status)), "every loan can be paid off", loanId, status, 4);
         }
         _checkCollateral();
         uint256 keys = handler.poolKeyCount();
         for (uint256 i; i < keys; ++i) {
-            uint256 holder = book.pledgedTo(handler.poolKeys(i));
+            uint256 holder = ILoanViews(address(book)).pledgedTo(handler.poolKeys(i));
             _check(holder == 0, "the registry empties when every loan is repaid", holder, holder, 0);
         }
         uint256 escrow = collateralToken.balanceOf(address(book));
@@ -254,7 +269,7 @@ contract LoanBookInvariantTest {
         for (uint256 i; i < keys; ++i) {
             bytes32 key = handler.poolKeys(i);
             uint256 expected = handler.modelPledgedTo(key);
-            uint256 holder = book.pledgedTo(key);
+            uint256 holder = ILoanViews(address(book)).pledgedTo(key);
             _check(holder == expected, "pledgedTo names the open loan holding the asset", expected, holder, expected);
         }
         uint256 nfts = handler.nftCount();
@@ -288,5 +303,10 @@ contract LoanBookInvariantTest {
 
     function _check(bool ok, string memory property, uint256 loanId, uint256 actual, uint256 expected) private pure {
         if (!ok) revert Invariant_Violated(property, loanId, actual, expected);
+    }
+
+    /// @dev Paid in full: Repaid, or Settled for a loan that was in default.
+    function _paidOff(Loans.Status status) internal pure returns (bool) {
+        return status == Loans.Status.Repaid || status == Loans.Status.Settled;
     }
 }

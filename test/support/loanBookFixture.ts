@@ -4,7 +4,19 @@
  * back office and the borrower's and notary's wallets do. Use with `networkHelpers.loadFixture(deployLoanBook)`.
  */
 import { network } from "hardhat";
-import { isAddressEqual, keccak256, parseEventLogs, toHex, zeroAddress, zeroHash, type Address, type Hex } from "viem";
+import type { ContractAbis, GetContractReturnType } from "@nomicfoundation/hardhat-viem/types";
+import {
+  getContract,
+  isAddressEqual,
+  keccak256,
+  parseEventLogs,
+  toHex,
+  zeroAddress,
+  zeroHash,
+  type Abi,
+  type Address,
+  type Hex,
+} from "viem";
 
 import {
   loanAcceptanceTypedData,
@@ -21,14 +33,30 @@ export const PRINCIPAL = 1_000_000_000n;
 export const ONE_YEAR = 365n * 86_400n;
 
 /** Solidity's `Loans.Status`. */
-export const Status = { None: 0, Active: 1, Late: 2, Defaulted: 3, Repaid: 4 } as const;
+export const Status = {
+  None: 0,
+  Active: 1,
+  Late: 2,
+  Defaulted: 3,
+  Repaid: 4,
+  Certified: 5,
+  Committed: 6,
+  Disputed: 7,
+  Settled: 8,
+  WrittenOff: 9,
+} as const;
+/** Solidity's `Loans.Stage` (the recovery funnel). */
+export const Stage = { None: 0, Mediation: 1, PreLitigation: 2, Litigation: 3, Enforcement: 4 } as const;
+/** Solidity's `Loans.Settlement`. */
+export const Settlement = { None: 0, Repayment: 1, Commitment: 2, Collateral: 3 } as const;
 /** Solidity's `Loans.CollateralKind`. */
 export const CollateralKind = { None: 0, ERC20: 1, ERC721: 2, OffChain: 3 } as const;
 /** Solidity's `Loans.PrepaymentRule`. */
 export const PrepaymentRule = { None: 0, ShortenTerm: 1, LowerInstallments: 2 } as const;
 
 /** `ILoanBook.TemplateParams` of a 12-month consumer loan at 12% with notarization, 3-day grace, default at 30 days
- * past due or 3 missed installments. */
+ * past due or 3 missed installments; commitments of up to 12 installments over a year with a first payment of at
+ * least 5% accepted by policy (3-day grace); objections decided within 30 days. */
 export function templateParams(token: Address, overrides: Partial<TemplateParams> = {}): TemplateParams {
   return {
     token,
@@ -47,6 +75,8 @@ export function templateParams(token: Address, overrides: Partial<TemplateParams
     requiresNotary: true,
     collateralKind: CollateralKind.None,
     prepaymentRule: PrepaymentRule.ShortenTerm,
+    commitmentPolicy: { maxInstallments: 12, maxSpanDays: 365, minFirstPaymentBps: 500, graceSeconds: 3 * DAY },
+    objectionWindowSeconds: 30 * DAY,
     ...overrides,
   };
 }
@@ -68,6 +98,16 @@ export interface TemplateParams {
   requiresNotary: boolean;
   collateralKind: number;
   prepaymentRule: number;
+  commitmentPolicy: CommitmentPolicy;
+  objectionWindowSeconds: number;
+}
+
+/** `ILoanBookTypes.CommitmentPolicy`. */
+export interface CommitmentPolicy {
+  maxInstallments: number;
+  maxSpanDays: number;
+  minFirstPaymentBps: number;
+  graceSeconds: number;
 }
 
 export const NO_COLLATERAL: CollateralTerms = { token: zeroAddress, amountOrId: 0n, assetHash: zeroHash };
@@ -77,6 +117,42 @@ export function documentHash(label: string): Hex {
   return keccak256(toHex(`loan contract ${label}`));
 }
 
+type Viem = Awaited<ReturnType<typeof network.create>>["viem"];
+
+/** LoanBook as its users see it: its own functions, the enforcement module's and the views module's, at one address. */
+export type LoanBookContract = GetContractReturnType<
+  readonly [...ContractAbis["LoanBook"], ...ContractAbis["LoanEnforcement"], ...ContractAbis["LoanViews"]]
+>;
+
+/** Deploys the views module, the enforcement module and LoanBook (which delegates to them); returns LoanBook with the
+ * whole API. */
+export async function deployLoanBookContracts(viem: Viem, admin: Address): Promise<LoanBookContract> {
+  const views = await viem.deployContract("LoanViews");
+  const enforcement = await viem.deployContract("LoanEnforcement", [views.address]);
+  const entry = await viem.deployContract("LoanBook", [admin, enforcement.address]);
+  return loanBookAt(viem, entry.address);
+}
+
+/** LoanBook at `address` with the ABI of all three contracts it serves. */
+export async function loanBookAt(viem: Viem, address: Address): Promise<LoanBookContract> {
+  const parts = await Promise.all([
+    viem.getContractAt("LoanBook", address),
+    viem.getContractAt("LoanEnforcement", address),
+    viem.getContractAt("LoanViews", address),
+  ]);
+  // Events and errors are declared once (ILoanBookTypes) but appear in each ABI: keep one of each.
+  const seen = new Set<string>();
+  const abi = parts
+    .flatMap((part) => part.abi as Abi)
+    .filter((item) => {
+      const key = JSON.stringify(item);
+      return !seen.has(key) && seen.add(key);
+    });
+  const [wallet] = await viem.getWalletClients();
+  const client = { public: await viem.getPublicClient(), wallet };
+  return getContract({ address, abi, client }) as unknown as LoanBookContract;
+}
+
 /** Deploys LoanBook and a 6-decimal token, registers the roles, funds the lender and the borrower. */
 export async function deployLoanBook(connection: Awaited<ReturnType<typeof network.create>>) {
   const { viem } = connection;
@@ -84,7 +160,7 @@ export async function deployLoanBook(connection: Awaited<ReturnType<typeof netwo
   const publicClient = await viem.getPublicClient();
   const chainId = await publicClient.getChainId();
   const token = await viem.deployContract("TestToken", ["Test USD", "TUSD", 6]);
-  const book = await viem.deployContract("LoanBook", [admin.account.address]);
+  const book = await deployLoanBookContracts(viem, admin.account.address);
   const asAdmin = { account: admin.account };
   const lenderRole = await book.read.LENDER_ROLE();
   await book.write.grantRole([lenderRole, lender.account.address], asAdmin);

@@ -290,7 +290,7 @@ describe("LoanBook.declareDefaults", () => {
 });
 
 describe("Defaulted is terminal but for full repayment", () => {
-  it("stays Defaulted after catching up and paying ahead; only the payoff makes it Repaid", async () => {
+  it("stays Defaulted after catching up and paying ahead; only the payoff settles it", async () => {
     const fixture = await setup();
     const { book, borrower, stranger } = fixture;
     const loanId = await originateLoan(fixture);
@@ -319,7 +319,7 @@ describe("Defaulted is terminal but for full repayment", () => {
 
     const payoff = await book.read.payoffAmount([loanId]);
     await book.write.repay([loanId, payoff], { account: borrower.account });
-    expect(await book.read.statusOf([loanId])).to.equal(Status.Repaid);
+    expect(await book.read.statusOf([loanId])).to.equal(Status.Settled);
   });
 });
 

@@ -31,6 +31,7 @@ import {
   CollateralKind,
   PRINCIPAL,
   deployLoanBook,
+  deployLoanBookContracts,
   documentHash,
   signedOrigination,
   templateParams,
@@ -72,7 +73,7 @@ async function deploySignatureBook(conn: typeof connection) {
     as(lender),
   );
   await book.write.publishTemplate([templateParams(token.address), [], []], as(otherLender));
-  const otherBook = await viem.deployContract("LoanBook", [admin.account.address]);
+  const otherBook = await deployLoanBookContracts(viem, admin.account.address);
   const borrowerWallet = await viem.deployContract("TestSmartWallet", [borrower.account.address]);
   const notaryWallet = await viem.deployContract("TestSmartWallet", [notary.account.address]);
   return { ...f, collateralToken, otherBook, borrowerWallet, notaryWallet };

@@ -295,7 +295,7 @@ describe("LoanBook.retireTemplate", () => {
     await fixture.connection.networkHelpers.time.setNextBlockTimestamp(eligibleAt + 1n);
     const payoff = await book.read.payoffAmount([loanId], { blockTag: "pending" });
     await book.write.repay([loanId, payoff], { account: borrower.account });
-    expect(await book.read.statusOf([loanId])).to.equal(Status.Repaid);
+    expect(await book.read.statusOf([loanId])).to.equal(Status.Settled);
   });
 
   it("refuses to retire twice, someone else's template, or an unknown one", async () => {

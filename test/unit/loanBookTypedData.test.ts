@@ -33,7 +33,13 @@ import {
   type LoanAcceptance,
   type Notarization,
 } from "../../keeper/src/core/typedData.ts";
-import { NO_COLLATERAL, PRINCIPAL, deployLoanBook, documentHash } from "../support/loanBookFixture.ts";
+import {
+  NO_COLLATERAL,
+  PRINCIPAL,
+  deployLoanBook,
+  deployLoanBookContracts,
+  documentHash,
+} from "../support/loanBookFixture.ts";
 
 const connection = await network.create();
 const load = () => connection.networkHelpers.loadFixture(deployLoanBook);
@@ -203,7 +209,7 @@ describe("LoanBook typed data: the TypeScript definitions match the contract", (
 
     it("a second deployment has its own domain separator", async () => {
       const { book, viem, admin, chainId } = await load();
-      const other = await viem.deployContract("LoanBook", [admin.account.address]);
+      const other = await deployLoanBookContracts(viem, admin.account.address);
       expect(await other.read.domainSeparator()).to.equal(separatorOf(loanBookDomain(chainId, other.address)));
       expect(await other.read.domainSeparator()).to.not.equal(await book.read.domainSeparator());
     });

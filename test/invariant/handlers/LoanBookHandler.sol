@@ -4,7 +4,9 @@ pragma solidity ^0.8.28;
 import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 
 import {LoanBook} from "../../../contracts/LoanBook.sol";
+import {ILoanViews} from "../../../contracts/interfaces/ILoanViews.sol";
 import {ILoanBook} from "../../../contracts/interfaces/ILoanBook.sol";
+import {ILoanBookTypes} from "../../../contracts/interfaces/ILoanBookTypes.sol";
 import {TestCollateralNft} from "../../../contracts/mocks/TestCollateralNft.sol";
 import {TestToken} from "../../../contracts/mocks/TestToken.sol";
 import {Loans, Schedule} from "../../../contracts/types/DataTypes.sol";
@@ -181,10 +183,12 @@ contract LoanBookHandler is FuzzHelpers {
         }
         for (uint256 id = 1; id <= NFT_COUNT; ++id) {
             nft_.mint(_borrowers[id % BORROWER_COUNT], id);
-            poolKeys.push(book_.collateralKey(Loans.CollateralKind.ERC721, _nftCollateral(id)));
+            poolKeys.push(ILoanViews(address(book_)).collateralKey(Loans.CollateralKind.ERC721, _nftCollateral(id)));
         }
         for (uint256 i; i < OFF_CHAIN_ASSET_COUNT; ++i) {
-            poolKeys.push(book_.collateralKey(Loans.CollateralKind.OffChain, _offChainCollateral(i)));
+            poolKeys.push(
+                ILoanViews(address(book_)).collateralKey(Loans.CollateralKind.OffChain, _offChainCollateral(i))
+            );
         }
     }
 
@@ -200,7 +204,7 @@ contract LoanBookHandler is FuzzHelpers {
 
     /// @dev Annuities and equal-principal schedules: principal repaid along the way.
     function _publishAmortizing() private {
-        ILoanBook.TemplateParams memory p;
+        ILoanBookTypes.TemplateParams memory p;
 
         // A consumer annuity: 12 months at 12%, notarized, default 60 days past due.
         p = _regular(Schedule.Kind.Annuity, 1200, 12, MONTH, 100 * UNIT, 10_000 * UNIT);
@@ -239,7 +243,7 @@ contract LoanBookHandler is FuzzHelpers {
     /// @dev Interest-only, bullet and dust schedules: most or all of the principal at the end, installments that can
     /// round to nothing.
     function _publishBalloons() private {
-        ILoanBook.TemplateParams memory p;
+        ILoanBookTypes.TemplateParams memory p;
 
         // Interest only with a balloon, off-chain collateral, default at 2 missed installments.
         p = _regular(Schedule.Kind.InterestOnly, 1000, 6, MONTH, 1_000 * UNIT, 20_000 * UNIT);
@@ -269,7 +273,7 @@ contract LoanBookHandler is FuzzHelpers {
 
     /// @dev Custom plans: the lender's own due dates and principal parts.
     function _publishCustomPlans() private {
-        ILoanBook.TemplateParams memory p;
+        ILoanBookTypes.TemplateParams memory p;
 
         // A custom plan with a principal-free installment, notarized, ERC-20 collateral, recomputed on prepayment.
         {
@@ -316,15 +320,15 @@ contract LoanBookHandler is FuzzHelpers {
         uint256 principalSeed,
         uint256 collateralSeed
     ) external observed(Action.Originate) {
-        if (BOOK.loanCount() >= MAX_LOANS) return;
+        if (ILoanViews(address(BOOK)).loanCount() >= MAX_LOANS) return;
         uint256 templateId = _templateIds[templateSeed % _templateIds.length];
-        Loans.Template memory template_ = BOOK.templateOf(templateId);
+        Loans.Template memory template_ = ILoanViews(address(BOOK)).templateOf(templateId);
         uint256 borrowerIndex = borrowerSeed % BORROWER_COUNT;
         Loans.Collateral memory collateral;
         (collateral, borrowerIndex) = _collateralFor(template_.collateralKind, borrowerIndex, collateralSeed);
         address borrower = _borrowers[borrowerIndex];
         uint128 principal = uint128(boundEdges(principalSeed, template_.minPrincipal, template_.maxPrincipal));
-        ILoanBook.OriginationParams memory params = _signedParams(
+        ILoanBookTypes.OriginationParams memory params = _signedParams(
             templateId,
             principal,
             borrowerIndex,
@@ -332,7 +336,7 @@ contract LoanBookHandler is FuzzHelpers {
             template_.requiresNotary
         );
         TOKEN.mint(address(this), principal);
-        bytes32 key = BOOK.collateralKey(template_.collateralKind, collateral);
+        bytes32 key = ILoanViews(address(BOOK)).collateralKey(template_.collateralKind, collateral);
         uint256 holder = key == bytes32(0) ? 0 : modelPledgedTo[key];
 
         try BOOK.originate(params) returns (uint256 loanId) {
@@ -350,7 +354,7 @@ contract LoanBookHandler is FuzzHelpers {
             if (template_.collateralKind == Loans.CollateralKind.ERC20) openErc20Collateral += collateral.amountOrId;
         } catch (bytes memory reason) {
             bytes memory expected = abi.encodeWithSelector(
-                ILoanBook.LoanBook_CollateralAlreadyPledged.selector,
+                ILoanBookTypes.LoanBook_CollateralAlreadyPledged.selector,
                 key,
                 holder
             );
@@ -366,19 +370,19 @@ contract LoanBookHandler is FuzzHelpers {
     function repay(uint256 loanSeed, uint256 amountSeed) external observed(Action.Repay) {
         uint256 loanId = _pickOpenLoan(loanSeed);
         if (loanId == 0) return;
-        if (_ghosts[loanId].lastStatus == Loans.Status.Repaid) {
+        if (_paidOff(_ghosts[loanId].lastStatus)) {
             _repayRepaidLoan(loanId);
             return;
         }
-        uint256 payoff = BOOK.payoffAmount(loanId);
-        uint256 due = BOOK.amountDue(loanId);
+        uint256 payoff = ILoanViews(address(BOOK)).payoffAmount(loanId);
+        uint256 due = ILoanViews(address(BOOK)).amountDue(loanId);
         uint256 mode = amountSeed % 3;
         uint256 amount;
         if (mode == 0 && due != 0) amount = due;
         else if (mode == 1) amount = boundLog(amountSeed >> 2, 1, payoff);
         else amount = bound(amountSeed >> 2, 1, payoff);
         if (!_pay(Action.Repay, loanId, amount)) return;
-        if (amount == due && BOOK.statusOf(loanId) == Loans.Status.Late) {
+        if (amount == due && ILoanViews(address(BOOK)).statusOf(loanId) == Loans.Status.Late) {
             _fail(Check.Behaviour, Action.Repay, loanId, "paying amountDue cures lateness", 0, due, "");
         }
     }
@@ -387,7 +391,7 @@ contract LoanBookHandler is FuzzHelpers {
     /// `LoanBook_Overpayment` quoting that payoff, then pays exactly `payoffAmount`, which must close the loan.
     function payOff(uint256 loanSeed) external observed(Action.PayOff) {
         uint256 loanId = _pickOpenLoan(loanSeed);
-        if (loanId == 0 || _ghosts[loanId].lastStatus == Loans.Status.Repaid) return;
+        if (loanId == 0 || _paidOff(_ghosts[loanId].lastStatus)) return;
         _overpay(loanId);
         _payOff(Action.PayOff, loanId);
     }
@@ -402,14 +406,14 @@ contract LoanBookHandler is FuzzHelpers {
     function declareDefault(uint256 loanSeed) external observed(Action.DeclareDefault) {
         uint256 loanId = _pickOpenLoan(loanSeed);
         if (loanId == 0) return;
-        Loans.Status before = BOOK.statusOf(loanId);
-        uint256 eligibleAt = BOOK.defaultEligibleAt(loanId);
+        Loans.Status before = ILoanViews(address(BOOK)).statusOf(loanId);
+        uint256 eligibleAt = ILoanViews(address(BOOK)).defaultEligibleAt(loanId);
         bool eligible = before == Loans.Status.Late && eligibleAt != 0 && block.timestamp >= eligibleAt;
         try BOOK.declareDefault(loanId) {
             if (!eligible) {
                 _fail(Check.Behaviour, Action.DeclareDefault, loanId, "default only once due", eligibleAt, 0, "");
-            } else if (BOOK.statusOf(loanId) != Loans.Status.Defaulted) {
-                uint256 status = uint256(BOOK.statusOf(loanId));
+            } else if (ILoanViews(address(BOOK)).statusOf(loanId) != Loans.Status.Defaulted) {
+                uint256 status = uint256(ILoanViews(address(BOOK)).statusOf(loanId));
                 _fail(Check.Behaviour, Action.DeclareDefault, loanId, "a declared default sticks", 3, status, "");
             }
         } catch (bytes memory reason) {
@@ -421,7 +425,7 @@ contract LoanBookHandler is FuzzHelpers {
 
     /// @notice The claim holder sells a loan's claim (ERC-721) to another holder; later repayments must follow it.
     function transferClaim(uint256 loanSeed, uint256 toSeed) external observed(Action.TransferClaim) {
-        uint256 count = BOOK.loanCount();
+        uint256 count = ILoanViews(address(BOOK)).loanCount();
         if (count == 0) return;
         uint256 loanId = 1 + (loanSeed % count);
         address from = BOOK.ownerOf(loanId);
@@ -440,9 +444,9 @@ contract LoanBookHandler is FuzzHelpers {
     /// @notice End of a run: every borrower pays off every open loan. Not a fuzzer target (the test's
     /// `afterInvariant` calls it). Returns how many loans it closed.
     function payOffEverything() external returns (uint256 closed) {
-        uint256 count = BOOK.loanCount();
+        uint256 count = ILoanViews(address(BOOK)).loanCount();
         for (uint256 loanId = 1; loanId <= count; ++loanId) {
-            if (BOOK.statusOf(loanId) == Loans.Status.Repaid) continue;
+            if (_paidOff(ILoanViews(address(BOOK)).statusOf(loanId))) continue;
             _payOff(Action.CloseAll, loanId);
             ++closed;
         }
@@ -490,11 +494,11 @@ contract LoanBookHandler is FuzzHelpers {
     }
 
     function _observeAll(Action action) private {
-        uint256 count = BOOK.loanCount();
+        uint256 count = ILoanViews(address(BOOK)).loanCount();
         for (uint256 loanId = 1; loanId <= count; ++loanId) {
             LoanGhost storage ghost = _ghosts[loanId];
-            Loans.Status status = BOOK.statusOf(loanId);
-            Loans.Loan memory loan = BOOK.loanOf(loanId);
+            Loans.Status status = ILoanViews(address(BOOK)).statusOf(loanId);
+            Loans.Loan memory loan = ILoanViews(address(BOOK)).loanOf(loanId);
             if (!_isAllowedTransition(ghost.lastStatus, status)) {
                 _fail(
                     Check.StatusGraph,
@@ -521,7 +525,7 @@ contract LoanBookHandler is FuzzHelpers {
                 _fail(Check.Progress, action, loanId, "balance never increases", ghost.lastBalance, loan.balance, "");
             }
             if (status != ghost.lastStatus) ++transitions[ghost.lastStatus][status];
-            if (status == Loans.Status.Repaid && ghost.lastStatus != Loans.Status.Repaid) _releaseInModel(loanId);
+            if (_paidOff(status) && !_paidOff(ghost.lastStatus)) _releaseInModel(loanId);
             ghost.lastStatus = status;
             ghost.lastPaidInstallments = loan.paidInstallments;
             ghost.lastBalance = loan.balance;
@@ -534,7 +538,7 @@ contract LoanBookHandler is FuzzHelpers {
         if (from == to) return true;
         if (from == Loans.Status.None) return to == Loans.Status.Active;
         if (from == Loans.Status.Active || from == Loans.Status.Late) return to != Loans.Status.None;
-        if (from == Loans.Status.Defaulted) return to == Loans.Status.Repaid;
+        if (from == Loans.Status.Defaulted) return to == Loans.Status.Settled;
         return false;
     }
 
@@ -599,10 +603,10 @@ contract LoanBookHandler is FuzzHelpers {
 
     /// @dev Pays `payoffAmount` and checks that it closed the loan.
     function _payOff(Action action, uint256 loanId) private {
-        uint256 payoff = BOOK.payoffAmount(loanId);
+        uint256 payoff = ILoanViews(address(BOOK)).payoffAmount(loanId);
         if (!_pay(action, loanId, payoff)) return;
-        Loans.Status status = BOOK.statusOf(loanId);
-        if (status != Loans.Status.Repaid) {
+        Loans.Status status = ILoanViews(address(BOOK)).statusOf(loanId);
+        if (!_paidOff(status)) {
             _fail(Check.Behaviour, action, loanId, "paying payoffAmount repays", 4, uint256(status), "");
         }
     }
@@ -610,7 +614,7 @@ contract LoanBookHandler is FuzzHelpers {
     /// @dev One unit above the payoff is refused, and the error quotes the same payoff as `payoffAmount`.
     function _overpay(uint256 loanId) private {
         address borrower = _ghosts[loanId].borrower;
-        uint256 amount = BOOK.payoffAmount(loanId) + 1;
+        uint256 amount = ILoanViews(address(BOOK)).payoffAmount(loanId) + 1;
         uint256 wallet = TOKEN.balanceOf(borrower);
         if (wallet < amount) TOKEN.mint(borrower, amount - wallet);
         CHEATS.prank(borrower);
@@ -626,7 +630,7 @@ contract LoanBookHandler is FuzzHelpers {
             );
         } catch (bytes memory reason) {
             bytes memory expected = abi.encodeWithSelector(
-                ILoanBook.LoanBook_Overpayment.selector,
+                ILoanBookTypes.LoanBook_Overpayment.selector,
                 loanId,
                 amount,
                 amount - 1
@@ -651,7 +655,7 @@ contract LoanBookHandler is FuzzHelpers {
         try BOOK.repay(loanId, 1) {
             _fail(Check.Behaviour, Action.Repay, loanId, "a repaid loan takes no payment", 0, 1, "");
         } catch (bytes memory reason) {
-            bytes memory expected = abi.encodeWithSelector(ILoanBook.LoanBook_LoanRepaid.selector, loanId);
+            bytes memory expected = abi.encodeWithSelector(ILoanBookTypes.LoanBook_LoanRepaid.selector, loanId);
             if (keccak256(reason) != keccak256(expected)) {
                 _fail(Check.Behaviour, Action.Repay, loanId, "a repaid loan says so", 0, 0, reason);
             }
@@ -660,12 +664,12 @@ contract LoanBookHandler is FuzzHelpers {
 
     /// @dev The first loan not seen repaid from a random start, or that start if every loan is repaid (0: none).
     function _pickOpenLoan(uint256 seed) private view returns (uint256) {
-        uint256 count = BOOK.loanCount();
+        uint256 count = ILoanViews(address(BOOK)).loanCount();
         if (count == 0) return 0;
         uint256 start = seed % count;
         for (uint256 i; i < count; ++i) {
             uint256 loanId = 1 + ((start + i) % count);
-            if (_ghosts[loanId].lastStatus != Loans.Status.Repaid) return loanId;
+            if (!_paidOff(_ghosts[loanId].lastStatus)) return loanId;
         }
         return 1 + start;
     }
@@ -719,19 +723,19 @@ contract LoanBookHandler is FuzzHelpers {
         uint256 borrowerIndex,
         Loans.Collateral memory collateral,
         bool requiresNotary
-    ) private view returns (ILoanBook.OriginationParams memory params) {
+    ) private view returns (ILoanBookTypes.OriginationParams memory params) {
         address borrower = _borrowers[borrowerIndex];
         params.templateId = templateId;
         params.principal = principal;
-        params.documentHash = keccak256(abi.encode("loan contract", BOOK.loanCount() + 1));
+        params.documentHash = keccak256(abi.encode("loan contract", ILoanViews(address(BOOK)).loanCount() + 1));
         params.collateral = collateral;
-        params.borrower = ILoanBook.SignedApproval(borrower, BOOK.nonces(borrower, 0), block.timestamp, "");
+        params.borrower = ILoanBookTypes.SignedApproval(borrower, BOOK.nonces(borrower, 0), block.timestamp, "");
         params.borrower.signature = _sign(
             _borrowerKeys[borrowerIndex],
             _termsHash(BOOK.LOAN_ACCEPTANCE_TYPEHASH(), params, params.borrower)
         );
         if (!requiresNotary) return params;
-        params.notary = ILoanBook.SignedApproval(NOTARY, BOOK.nonces(NOTARY, 0), block.timestamp, "");
+        params.notary = ILoanBookTypes.SignedApproval(NOTARY, BOOK.nonces(NOTARY, 0), block.timestamp, "");
         params.notary.signature = _sign(NOTARY_KEY, _termsHash(BOOK.NOTARIZATION_TYPEHASH(), params, params.notary));
     }
 
@@ -740,8 +744,8 @@ contract LoanBookHandler is FuzzHelpers {
     /// from the book: the typed-data strings are written once, in OriginationSignatures.
     function _termsHash(
         bytes32 typehash,
-        ILoanBook.OriginationParams memory params,
-        ILoanBook.SignedApproval memory approval
+        ILoanBookTypes.OriginationParams memory params,
+        ILoanBookTypes.SignedApproval memory approval
     ) private view returns (bytes32) {
         Loans.Collateral memory collateral = params.collateral;
         bytes32 collateralHash = keccak256(
@@ -783,7 +787,7 @@ contract LoanBookHandler is FuzzHelpers {
         uint32 intervalSeconds,
         uint128 minPrincipal,
         uint128 maxPrincipal
-    ) private view returns (ILoanBook.TemplateParams memory p) {
+    ) private view returns (ILoanBookTypes.TemplateParams memory p) {
         p.token = address(TOKEN);
         p.kind = kind;
         p.rateBps = rateBps;
@@ -796,13 +800,23 @@ contract LoanBookHandler is FuzzHelpers {
         p.penaltyCapBps = 1000;
         p.flatFee = UNIT;
         p.prepaymentRule = Loans.PrepaymentRule.ShortenTerm;
+        p.objectionWindowSeconds = 30 days;
     }
 
-    function _publish(ILoanBook.TemplateParams memory p) private {
+    function _publish(ILoanBookTypes.TemplateParams memory p) private {
         _publish(p, new uint40[](0), new uint128[](0));
     }
 
-    function _publish(ILoanBook.TemplateParams memory p, uint40[] memory offsets, uint128[] memory principals) private {
+    function _publish(
+        ILoanBookTypes.TemplateParams memory p,
+        uint40[] memory offsets,
+        uint128[] memory principals
+    ) private {
         _templateIds.push(BOOK.publishTemplate(p, offsets, principals));
+    }
+
+    /// @dev Paid in full: Repaid, or Settled for a loan that was in default.
+    function _paidOff(Loans.Status status) internal pure returns (bool) {
+        return status == Loans.Status.Repaid || status == Loans.Status.Settled;
     }
 }
