@@ -90,3 +90,139 @@ export const permitTypes = {
     { name: "deadline", type: "uint256" },
   ],
 } as const;
+
+/*//////////////////////////////////////////////////////////////
+                 The enforcement path's messages
+//////////////////////////////////////////////////////////////*/
+
+export const executionCertificateTypes = {
+  ExecutionCertificate: [
+    { name: "loanId", type: "uint256" },
+    { name: "debtInstrumentHash", type: "bytes32" },
+    { name: "defaultProofHash", type: "bytes32" },
+    { name: "identityProofHash", type: "bytes32" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+} as const;
+
+/** What a notary certifies: a declared default and the three documents the lender applied with. */
+export interface ExecutionCertificate {
+  loanId: bigint;
+  debtInstrumentHash: Hex;
+  defaultProofHash: Hex;
+  identityProofHash: Hex;
+  nonce: bigint;
+  deadline: bigint;
+}
+
+/** The typed data a notary signs to certify a default (enforcement messages use unordered nonces). */
+export function executionCertificateTypedData(
+  chainId: number,
+  verifyingContract: Address,
+  message: ExecutionCertificate,
+) {
+  return {
+    domain: loanBookDomain(chainId, verifyingContract),
+    types: executionCertificateTypes,
+    primaryType: "ExecutionCertificate",
+    message,
+  } as const;
+}
+
+export const repaymentCommitmentTypes = {
+  RepaymentCommitment: [
+    { name: "loanId", type: "uint256" },
+    { name: "dueTimes", type: "uint256[]" },
+    { name: "amounts", type: "uint256[]" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+} as const;
+
+/** A borrower's repayment commitment: installment i of amounts[i] due at dueTimes[i] (seconds). */
+export interface RepaymentCommitment {
+  loanId: bigint;
+  dueTimes: readonly bigint[];
+  amounts: readonly bigint[];
+  nonce: bigint;
+  deadline: bigint;
+}
+
+/** The typed data a borrower signs in their wallet to propose a repayment commitment. */
+export function repaymentCommitmentTypedData(
+  chainId: number,
+  verifyingContract: Address,
+  message: RepaymentCommitment,
+) {
+  return {
+    domain: loanBookDomain(chainId, verifyingContract),
+    types: repaymentCommitmentTypes,
+    primaryType: "RepaymentCommitment",
+    message,
+  } as const;
+}
+
+export const commitmentAcceptanceTypes = {
+  CommitmentAcceptance: [
+    { name: "loanId", type: "uint256" },
+    { name: "commitmentHash", type: "bytes32" },
+    { name: "penaltyWaived", type: "uint256" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+} as const;
+
+/** The claim holder's acceptance of a commitment: `commitmentHash` is the borrower's EIP-712 struct hash
+ * (viem: `hashStruct({ data: message, types: repaymentCommitmentTypes, primaryType: "RepaymentCommitment" })`). */
+export interface CommitmentAcceptance {
+  loanId: bigint;
+  commitmentHash: Hex;
+  penaltyWaived: bigint;
+  nonce: bigint;
+  deadline: bigint;
+}
+
+/** The typed data a claim holder signs to accept a commitment, waiving `penaltyWaived` of accrued penalty. */
+export function commitmentAcceptanceTypedData(
+  chainId: number,
+  verifyingContract: Address,
+  message: CommitmentAcceptance,
+) {
+  return {
+    domain: loanBookDomain(chainId, verifyingContract),
+    types: commitmentAcceptanceTypes,
+    primaryType: "CommitmentAcceptance",
+    message,
+  } as const;
+}
+
+export const bankPaymentTypes = {
+  BankPayment: [
+    { name: "loanId", type: "uint256" },
+    { name: "amount", type: "uint256" },
+    { name: "bankReferenceHash", type: "bytes32" },
+    { name: "paidAt", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+} as const;
+
+/** A payment the borrower made at the lender's bank, as a bank-feed signer attests it. `bankReferenceHash` is the
+ * keccak256 of the bank's identifier and its transaction reference; `paidAt` the time booked at the bank. */
+export interface BankPaymentAttestation {
+  loanId: bigint;
+  amount: bigint;
+  bankReferenceHash: Hex;
+  paidAt: bigint;
+  deadline: bigint;
+}
+
+/** The typed data a lender's bank-feed signer signs for `recordBankPayment`. */
+export function bankPaymentTypedData(chainId: number, verifyingContract: Address, message: BankPaymentAttestation) {
+  return {
+    domain: loanBookDomain(chainId, verifyingContract),
+    types: bankPaymentTypes,
+    primaryType: "BankPayment",
+    message,
+  } as const;
+}
