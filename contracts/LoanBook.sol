@@ -48,6 +48,7 @@ contract LoanBook is
     bytes32 public constant MEDIATOR_ROLE = Roles.MEDIATOR;
 
     /// @notice The enforcement module every other selector is delegated to.
+    // solhint-disable-next-line immutable-vars-naming
     address public immutable enforcementModule;
 
     /// @param admin Holder of DEFAULT_ADMIN_ROLE.
@@ -199,10 +200,11 @@ contract LoanBook is
     }
 
     /// @dev Every selector LoanBook does not have runs in the enforcement module, on this contract's state.
+    // solhint-disable-next-line no-complex-fallback
     fallback() external {
         address module = enforcementModule;
-        // solhint-disable-next-line no-inline-assembly
         // Memory past the free memory pointer only, so it is memory-safe (and lets the compiler move stack to memory).
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             let pointer := mload(0x40)
             calldatacopy(pointer, 0, calldatasize())

@@ -18,6 +18,7 @@ contract LoanEnforcement is Certificates, Commitments, Objections, Recovery, Pay
     address private immutable SELF = address(this);
 
     /// @notice The views module, which every selector this module does not have is delegated to.
+    // solhint-disable-next-line immutable-vars-naming
     address public immutable viewsModule;
 
     /// @param views The views module (a `LoanViews`), deployed before.
@@ -64,6 +65,7 @@ contract LoanEnforcement is Certificates, Commitments, Objections, Recovery, Pay
     }
 
     /// @dev Every selector this module does not have runs in the views module, still on LoanBook's state.
+    // solhint-disable-next-line no-complex-fallback
     fallback() external {
         address module = viewsModule;
         // Memory past the free memory pointer only, so it is memory-safe.

@@ -154,17 +154,20 @@ contract LoanViews is EnforcementBase, ILoanViews {
             if (!paused && flags & Loans.FLAG_DEFAULTED == 0) {
                 (uint256 eligibleAt, , ) = _defaultTrigger(loanId, loan, _store().templates[loan.templateId]);
                 if (DefaultRules.isTriggered(eligibleAt, block.timestamp)) {
-                    actions[found++] = KeeperAction(loanId, ILoanBook.declareDefault.selector);
+                    actions[found] = KeeperAction(loanId, ILoanBook.declareDefault.selector);
+                    ++found;
                 }
             }
             if (!paused && flags & Loans.FLAG_COMMITTED != 0) {
                 (uint256 breachableAt, , ) = _commitmentBreachableAt(loanId, loan);
                 if (breachableAt != 0 && block.timestamp >= breachableAt) {
-                    actions[found++] = KeeperAction(loanId, ILoanEnforcement.breachCommitment.selector);
+                    actions[found] = KeeperAction(loanId, ILoanEnforcement.breachCommitment.selector);
+                    ++found;
                 }
             }
             if (flags & Loans.FLAG_AUTO_DEBIT != 0 && _canDebit(loanId)) {
-                actions[found++] = KeeperAction(loanId, ILoanEnforcement.autoDebit.selector);
+                actions[found] = KeeperAction(loanId, ILoanEnforcement.autoDebit.selector);
+                ++found;
             }
         }
         // Trim to the actions found (memory only: its length word is the first word).

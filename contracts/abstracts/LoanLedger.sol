@@ -94,10 +94,11 @@ abstract contract LoanLedger is ILoanBookTypes {
     }
 
     /// @dev Penalty owed at `at` (now, or the time a bank payment was made) on `unpaid` of an installment due at
-    /// `dueTime`, and the part of it charged since the loan's penalty checkpoint (all of it when there is none). For the loan's current installment (`isCurrent`)
-    /// paid late in part, the penalty not yet paid is kept in `penaltyAccrued` and only the time since the checkpoint
-    /// accrues, on the smaller unpaid amount left, within `penaltyHeadroom`: each stretch of time pays PenaltyMath's
-    /// rate on what was unpaid during it, and the whole stays within the cap of the amount first paid late.
+    /// `dueTime`, and the part of it charged since the loan's penalty checkpoint (all of it when there is none).
+    /// For the loan's current installment (`isCurrent`) paid late in part, the penalty not yet paid is kept in
+    /// `penaltyAccrued` and only the time since the checkpoint accrues, on the smaller unpaid amount left, within
+    /// `penaltyHeadroom`: each stretch of time pays PenaltyMath's rate on what was unpaid during it, and the whole
+    /// stays within the cap of the amount first paid late.
     function _penalty(
         Loans.Loan storage loan,
         Loans.Template storage template_,

@@ -39,22 +39,7 @@ abstract contract Certificates is EnforcementBase, ILoanEnforcement {
             params.identityProofHash == bytes32(0)
         ) revert LoanBook_ZeroHash();
         // The notary's own transaction is its signature; anyone else submits the notary's typed-data signature.
-        if (msg.sender != signer) {
-            _useSignature(
-                notary,
-                keccak256(
-                    abi.encode(
-                        EXECUTION_CERTIFICATE_TYPEHASH,
-                        loanId,
-                        params.debtInstrumentHash,
-                        params.defaultProofHash,
-                        params.identityProofHash,
-                        notary.nonce,
-                        notary.deadline
-                    )
-                )
-            );
-        }
+        if (msg.sender != signer) _useSignature(notary, _certificateHash(params, notary));
         certificateId = keccak256(
             abi.encode(
                 block.chainid,
@@ -78,5 +63,24 @@ abstract contract Certificates is EnforcementBase, ILoanEnforcement {
             params.defaultProofHash,
             params.identityProofHash
         );
+    }
+
+    /// @dev The EIP-712 struct hash of the notary's `ExecutionCertificate`.
+    function _certificateHash(
+        CertificateParams calldata params,
+        SignedApproval calldata notary
+    ) private pure returns (bytes32) {
+        return
+            keccak256(
+                abi.encode(
+                    EXECUTION_CERTIFICATE_TYPEHASH,
+                    params.loanId,
+                    params.debtInstrumentHash,
+                    params.defaultProofHash,
+                    params.identityProofHash,
+                    notary.nonce,
+                    notary.deadline
+                )
+            );
     }
 }

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {Loans} from "../types/DataTypes.sol";
 import {ILoanBookTypes} from "./ILoanBookTypes.sol";
 
 /// @title ILoanBook

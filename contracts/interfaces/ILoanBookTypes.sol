@@ -12,6 +12,7 @@ interface ILoanBookTypes {
 
     /// @notice What a lender publishes. A custom plan (`kind == Custom`) also passes its due offsets and principals,
     /// and then `minPrincipal` and `maxPrincipal` must both equal their sum.
+    // solhint-disable-next-line gas-struct-packing
     struct TemplateParams {
         address token;
         Schedule.Kind kind;

@@ -125,6 +125,7 @@ library Loans {
     }
 
     /// @notice An immutable loan product. Only `retired` ever changes.
+    // solhint-disable-next-line gas-struct-packing
     struct Template {
         // slot 0: what every repayment reads
         IERC20 token;
@@ -205,7 +206,8 @@ library Loans {
         bytes32 assetHash;
     }
 
-    /// @notice The enforcement record of a loan in default (all zero before).
+    /// @notice The enforcement record of a loan in default (all zero before). Three slots, packed by who writes them.
+    // solhint-disable-next-line gas-struct-packing
     struct Case {
         // slot 0
         /// keccak256 of the certifying notary, the three documents' hashes, the loan and the time (0: uncertified).
