@@ -207,8 +207,7 @@ abstract contract LoanLedger is ILoanBookTypes {
     //////////////////////////////////////////////////////////////*/
 
     /// @dev When the default trigger holds for `loan` if nothing more is paid (0: never), with the oldest unpaid
-    /// installment it counts from and its due time. After an annulled default, only installments due after the
-    /// annulment count.
+    /// installment and its due time.
     function _defaultTrigger(
         uint256 loanId,
         Loans.Loan storage loan,
@@ -216,17 +215,40 @@ abstract contract LoanLedger is ILoanBookTypes {
     ) internal view returns (uint256 eligibleAt, uint256 oldest, uint256 oldestDue) {
         uint256 count = _installmentCount(template_);
         oldest = loan.paidInstallments + 1;
-        if (loan.flags & Loans.FLAG_ANNULLED != 0) {
-            uint256 annulledAt = _store().cases[loanId].annulledAt;
-            while (oldest <= count && _dueTime(loan, template_, oldest) <= annulledAt) ++oldest;
-            if (oldest > count) return (0, oldest, 0);
-        }
         oldestDue = _dueTime(loan, template_, oldest);
         uint256 missedTrigger = template_.defaultMissedInstallments;
+        if (loan.flags & Loans.FLAG_ANNULLED != 0) {
+            return (_triggerAfterAnnulment(loanId, loan, template_, oldest, oldestDue), oldest, oldestDue);
+        }
         // With fewer installments left than the trigger counts, missing all of them is enough.
         uint256 nthDue =
             missedTrigger != 0 ? _dueTime(loan, template_, Math.min(oldest + missedTrigger - 1, count)) : 0;
         eligibleAt = DefaultRules.eligibleAt(oldestDue, nthDue, template_.defaultDaysPastDue, missedTrigger);
+    }
+
+    /// @dev The trigger after an objection annulled the loan's default: the installments unpaid at the decision count
+    /// as falling due at the decision (the days-past-due clock restarts from it), and the missed-installments trigger
+    /// counts only installments falling due after it. With neither (a template without the days trigger whose last
+    /// installment fell due before the decision), the borrower gets the template's objection window to pay.
+    function _triggerAfterAnnulment(
+        uint256 loanId,
+        Loans.Loan storage loan,
+        Loans.Template storage template_,
+        uint256 oldest,
+        uint256 oldestDue
+    ) private view returns (uint256) {
+        uint256 annulledAt = _store().cases[loanId].annulledAt;
+        uint256 count = _installmentCount(template_);
+        uint256 missedTrigger = template_.defaultMissedInstallments;
+        uint256 firstAfter = oldest;
+        while (firstAfter <= count && _dueTime(loan, template_, firstAfter) <= annulledAt) ++firstAfter;
+        uint256 nthDue =
+            missedTrigger != 0 && firstAfter <= count
+                ? _dueTime(loan, template_, Math.min(firstAfter + missedTrigger - 1, count))
+                : 0;
+        uint256 daysPastDue = template_.defaultDaysPastDue;
+        if (daysPastDue == 0 && nthDue == 0) return annulledAt + template_.objectionWindowSeconds;
+        return DefaultRules.eligibleAt(Math.max(oldestDue, annulledAt), nthDue, daysPastDue, missedTrigger);
     }
 
     /// @dev Unpaid installments past their due time, from `oldest` on.

@@ -67,9 +67,13 @@ abstract contract Commitments is EnforcementBase, ILoanEnforcement {
         (bytes32 commitmentHash, uint256 total) = _checkCommitment(params, borrower);
         (uint256 debt, ) = _debtNow(loanId);
         if (total != debt) revert LoanBook_CommitmentTotalMismatch(loanId, total, debt, 0);
-        Loans.Template storage template_ = _store().templates[_store().loans[loanId].templateId];
+        Loans.Loan storage loan = _store().loans[loanId];
+        Loans.Template storage template_ = _store().templates[loan.templateId];
         uint256 length = params.amounts.length;
+        // The policy accepts a default's first commitment only: after a breach (or collateral taken), the claim
+        // holder decides, or a borrower could put off enforcement for ever by committing again.
         if (
+            loan.flags & Loans.FLAG_FIXED_DEBT != 0 ||
             length > template_.commitmentMaxInstallments ||
             params.dueTimes[length - 1] > block.timestamp + uint256(template_.commitmentMaxSpanDays) * 1 days ||
             params.amounts[0] * 10_000 < total * template_.commitmentMinFirstPaymentBps

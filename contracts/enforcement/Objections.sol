@@ -10,7 +10,7 @@ import {EnforcementBase} from "./EnforcementBase.sol";
 /// @notice The borrower's objection to a default: it freezes enforcement until a registered notary or mediator who
 /// is no party to the loan decides it, or the template's objection window ends (then it has lapsed, as if rejected).
 /// One objection per default, so it cannot be used to stall forever. Upheld, the default is annulled: the loan
-/// returns to its normal course, and a new default can only count installments that fall due after the decision.
+/// returns to its normal course, and a new default counts from the decision (`LoanLedger._triggerAfterAnnulment`).
 abstract contract Objections is EnforcementBase, ILoanEnforcement {
     /// @inheritdoc ILoanEnforcement
     function fileObjection(uint256 loanId, bytes32 evidenceHash) external {
@@ -40,6 +40,8 @@ abstract contract Objections is EnforcementBase, ILoanEnforcement {
             msg.sender == _claimHolder(loanId)
         ) revert LoanBook_ResolverIsParty(msg.sender);
         if (decisionHash == bytes32(0)) revert LoanBook_ZeroHash();
+        // Paid in full while disputed: the objection is moot, and the settlement stands.
+        if (loan.flags & Loans.FLAGS_PAID_OFF != 0) revert LoanBook_WrongStatus(loanId, _statusOf(loanId));
         Loans.Case storage case_ = _store().cases[loanId];
         if (case_.objectionDeadline < block.timestamp) revert LoanBook_NoOpenObjection(loanId);
         case_.objectionDeadline = 0;

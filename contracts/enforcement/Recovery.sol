@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 import {ILoanEnforcement} from "../interfaces/ILoanEnforcement.sol";
@@ -13,6 +15,8 @@ import {EnforcementBase} from "./EnforcementBase.sol";
 /// In Enforcement the claim holder takes the collateral, its value recorded against the debt, and may write off the
 /// rest. Nothing here moves a due date.
 abstract contract Recovery is EnforcementBase, ILoanEnforcement {
+    using SafeERC20 for IERC20;
+
     /// @inheritdoc ILoanEnforcement
     function advanceStage(uint256 loanId, bytes32 noticeHash) external {
         _requireNotPaused();
@@ -51,7 +55,18 @@ abstract contract Recovery is EnforcementBase, ILoanEnforcement {
             emit LoanRepaid(loanId, holder);
             _settle(loanId, Loans.Settlement.Collateral);
         }
-        _seize(loanId, template_.collateralKind, holder);
+        if (template_.collateralKind == Loans.CollateralKind.ERC20 && collateral.token == address(template_.token)) {
+            // Collateral in the loan's own token: the claim holder takes what is owed, the surplus returns to the
+            // borrower.
+            uint256 amount = collateral.amountOrId;
+            delete _store().collateral[loanId];
+            template_.token.safeTransfer(holder, credited);
+            if (amount > credited) template_.token.safeTransfer(loan.borrower, amount - credited);
+        } else {
+            // Any other collateral goes to the claim holder whole; a surplus of its value over the debt is the claim
+            // holder's to return to the borrower off chain.
+            _seize(loanId, template_.collateralKind, holder);
+        }
     }
 
     /// @inheritdoc ILoanEnforcement
