@@ -33,6 +33,7 @@ contract LoanEnforcement is Certificates, Commitments, Objections, Recovery, Pay
 
     /// @inheritdoc ILoanEnforcement
     function breachCommitments(uint256[] calldata loanIds) external returns (uint256 breached) {
+        _requireDelegated();
         for (uint256 i; i < loanIds.length; ++i) {
             if (_tryEach(loanIds[i], abi.encodeCall(this.breachCommitment, (loanIds[i])))) ++breached;
         }
@@ -40,6 +41,7 @@ contract LoanEnforcement is Certificates, Commitments, Objections, Recovery, Pay
 
     /// @inheritdoc ILoanEnforcement
     function autoDebits(uint256[] calldata loanIds) external returns (uint256 debited) {
+        _requireDelegated();
         for (uint256 i; i < loanIds.length; ++i) {
             if (_tryEach(loanIds[i], abi.encodeCall(this.autoDebit, (loanIds[i])))) ++debited;
         }
@@ -47,9 +49,15 @@ contract LoanEnforcement is Certificates, Commitments, Objections, Recovery, Pay
 
     /// @inheritdoc ILoanEnforcement
     function recordBankPayments(BankPayment[] calldata payments) external returns (uint256 recorded) {
+        _requireDelegated();
         for (uint256 i; i < payments.length; ++i) {
             if (_tryEach(payments[i].loanId, abi.encodeCall(this.recordBankPayment, (payments[i])))) ++recorded;
         }
+    }
+
+    /// @dev Batches run only through LoanBook (called directly, the module would report skips from its own address).
+    function _requireDelegated() private view {
+        if (address(this) == SELF) revert LoanBook_InvalidModule(SELF);
     }
 
     /// @dev Runs one call of a batch with exactly the checks of the single function (a delegatecall to this module's

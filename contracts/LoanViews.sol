@@ -127,7 +127,7 @@ contract LoanViews is EnforcementBase, ILoanViews {
 
     /// @inheritdoc ILoanViews
     function enforcementNonceUsed(address signer, uint256 nonce) external view returns (bool) {
-        return _store().usedNonces[signer][nonce];
+        return _nonceUsed(signer, nonce);
     }
 
     /*//////////////////////////////////////////////////////////////

@@ -129,9 +129,11 @@ abstract contract Repayments is LoanLedger, CollateralVault {
         loan.flags = (flags | Loans.FLAG_FIXED_DEBT) & ~Loans.FLAG_PENALTY_CHECKPOINT;
         loan.balance = SafeCast.toUint128(debt);
         loan.paidOnCurrent = 0;
-        loan.penaltyAccrued = 0;
-        loan.penaltyCheckpoint = 0;
-        loan.penaltyHeadroom = 0;
+        if (flags & Loans.FLAG_PENALTY_CHECKPOINT != 0) {
+            loan.penaltyAccrued = 0;
+            loan.penaltyCheckpoint = 0;
+            loan.penaltyHeadroom = 0;
+        }
     }
 
     /// @dev Pays `amount` into the installments from the oldest unpaid: every one due by `at`, then at most one not

@@ -84,16 +84,25 @@ abstract contract EnforcementBase is Repayments, ReentrancyGuardTransient {
     }
 
     /// @dev Deadline, signature over the typed data (EOA or ERC-1271), then the nonce: enforcement messages use
-    /// unordered nonces, so a notary or a borrower can sign several that land in any order.
+    /// unordered nonces (a bitmap of 256 a word, as Permit2's), so a notary or a borrower can sign several that land
+    /// in any order, and nonces close together share a storage word.
     function _useSignature(SignedApproval calldata approval, bytes32 structHash) internal {
         address signer = approval.signer;
         if (block.timestamp > approval.deadline) revert LoanBook_SignatureExpired(signer, approval.deadline);
         if (!SignatureChecker.isValidSignatureNow(signer, _hashTypedData(structHash), approval.signature)) {
             revert LoanBook_InvalidSignature(signer);
         }
-        mapping(uint256 => bool) storage used = _store().usedNonces[signer];
-        if (used[approval.nonce]) revert LoanBook_NonceUsed(signer, approval.nonce);
-        used[approval.nonce] = true;
+        uint256 nonce = approval.nonce;
+        mapping(uint256 => uint256) storage bitmaps = _store().nonceBitmaps[signer];
+        uint256 bit = 1 << (nonce & 0xff);
+        uint256 bitmap = bitmaps[nonce >> 8];
+        if (bitmap & bit != 0) revert LoanBook_NonceUsed(signer, nonce);
+        bitmaps[nonce >> 8] = bitmap | bit;
+    }
+
+    /// @dev Whether `signer` used enforcement nonce `nonce`.
+    function _nonceUsed(address signer, uint256 nonce) internal view returns (bool) {
+        return _store().nonceBitmaps[signer][nonce >> 8] & (1 << (nonce & 0xff)) != 0;
     }
 
     /// @dev When loan `loanId`'s commitment can be declared breached if nothing more is paid (0: never, all paid),

@@ -430,6 +430,7 @@ interface ILoanBookTypes {
     /// allows more than MAX_COMMITMENT_INSTALLMENTS installments or a first payment over 100%.
     error LoanBook_InvalidEnforcementTerms();
 
-    /// @notice Thrown when LoanBook is deployed with an enforcement module that has no code.
+    /// @notice Thrown when LoanBook or the enforcement module is deployed with a module that has no code, or when a
+    /// module's batch is called at the module's own address instead of LoanBook's.
     error LoanBook_InvalidModule(address module);
 }

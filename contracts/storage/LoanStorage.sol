@@ -21,7 +21,8 @@ library LoanStorage {
         mapping(uint256 loanId => Loans.CommitmentEntry[]) commitments;
         mapping(address lender => mapping(address signer => bool)) bankSigners;
         mapping(bytes32 bankReferenceHash => uint256 loanId) bankReferences;
-        mapping(address signer => mapping(uint256 nonce => bool)) usedNonces;
+        /// Unordered nonces of enforcement messages, 256 a word (Permit2-style bitmap).
+        mapping(address signer => mapping(uint256 wordPosition => uint256 bitmap)) nonceBitmaps;
     }
 
     /// @dev keccak256(abi.encode(uint256(keccak256("loanbook.storage.LoanBook")) - 1)) & ~bytes32(uint256(0xff))
