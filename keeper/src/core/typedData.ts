@@ -143,8 +143,8 @@ export const repaymentCommitmentTypes = {
 /** A borrower's repayment commitment: installment i of amounts[i] due at dueTimes[i] (seconds). */
 export interface RepaymentCommitment {
   loanId: bigint;
-  dueTimes: readonly bigint[];
-  amounts: readonly bigint[];
+  dueTimes: bigint[];
+  amounts: bigint[];
   nonce: bigint;
   deadline: bigint;
 }
