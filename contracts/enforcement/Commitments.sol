@@ -39,7 +39,13 @@ abstract contract Commitments is EnforcementBase, ILoanEnforcement {
         (bytes32 commitmentHash, uint256 total) = _checkCommitment(params, borrower);
         address holder = _claimHolder(loanId);
         if (msg.sender != holder) {
-            if (claimHolder.signer != holder) revert LoanBook_NotClaimHolder(loanId, claimHolder.signer);
+            // Neither the claim holder's call nor its signature: name the caller when no signer is given.
+            if (claimHolder.signer != holder) {
+                revert LoanBook_NotClaimHolder(
+                    loanId,
+                    claimHolder.signer == address(0) ? msg.sender : claimHolder.signer
+                );
+            }
             _useSignature(
                 claimHolder,
                 keccak256(

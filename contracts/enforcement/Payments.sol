@@ -23,10 +23,11 @@ abstract contract Payments is EnforcementBase, ILoanEnforcement {
 
     /// @inheritdoc ILoanEnforcement
     function setBankSigner(address signer, bool allowed) external {
-        if (!_hasRole(Roles.LENDER, msg.sender)) {
+        // Allowing needs the lender role; disallowing never does, so an offboarded lender can still cut its signers.
+        if (allowed && !_hasRole(Roles.LENDER, msg.sender)) {
             revert IAccessControl.AccessControlUnauthorizedAccount(msg.sender, Roles.LENDER);
         }
-        if (signer == address(0)) revert LoanBook_InvalidSignature(signer);
+        if (signer == address(0)) revert LoanBook_ZeroAddress();
         _store().bankSigners[msg.sender][signer] = allowed;
         emit BankSignerSet(msg.sender, signer, allowed);
     }
@@ -37,7 +38,10 @@ abstract contract Payments is EnforcementBase, ILoanEnforcement {
         Loans.Loan storage loan = _loanOf(loanId);
         address lender = _store().templates[loan.templateId].lender;
         address signer = payment.signer;
-        if (!_store().bankSigners[lender][signer]) revert LoanBook_NotBankSigner(lender, signer);
+        // A revoked lender's signers stop attesting with it (offboarded, or its keys compromised).
+        if (!_store().bankSigners[lender][signer] || !_hasRole(Roles.LENDER, lender)) {
+            revert LoanBook_NotBankSigner(lender, signer);
+        }
         if (block.timestamp > payment.deadline) revert LoanBook_SignatureExpired(signer, payment.deadline);
         uint256 paidAt = payment.paidAt;
         if (paidAt > block.timestamp || paidAt < loan.startTime) revert LoanBook_InvalidPaymentTime(paidAt);

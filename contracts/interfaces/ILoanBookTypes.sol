@@ -408,7 +408,7 @@ interface ILoanBookTypes {
     /// @notice Thrown when escrowed collateral is still held at write-off (take it first).
     error LoanBook_CollateralStillHeld(uint256 loanId);
 
-    /// @notice Thrown when `signer` is not a bank-feed signer of `lender`.
+    /// @notice Thrown when `signer` is not a bank-feed signer of `lender`, or `lender` no longer holds LENDER_ROLE.
     error LoanBook_NotBankSigner(address lender, address signer);
 
     /// @notice Thrown when a bank reference was already credited, to loan `loanId`.
@@ -433,4 +433,7 @@ interface ILoanBookTypes {
     /// @notice Thrown when LoanBook or the enforcement module is deployed with a module that has no code, or when a
     /// module's batch is called at the module's own address instead of LoanBook's.
     error LoanBook_InvalidModule(address module);
+
+    /// @notice Thrown when an address that must be given is zero.
+    error LoanBook_ZeroAddress();
 }

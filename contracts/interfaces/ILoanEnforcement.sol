@@ -67,7 +67,8 @@ interface ILoanEnforcement is ILoanBookTypes {
                         BANK PAYMENTS AND AUTO-DEBIT
     //////////////////////////////////////////////////////////////*/
 
-    /// @notice Allows or disallows `signer` to attest bank payments of the caller's loans (lenders only).
+    /// @notice Allows (lenders only) or disallows (anyone, for its own signers) `signer` to attest bank payments of the
+    /// caller's loans. A lender's signers attest only while it holds LENDER_ROLE.
     function setBankSigner(address signer, bool allowed) external;
 
     /// @notice Credits a bank payment attested by one of the lender's signers (anyone may submit), once per bank
