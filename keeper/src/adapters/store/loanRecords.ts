@@ -1,0 +1,181 @@
+import type Database from "better-sqlite3";
+import type { Address } from "viem";
+import { fromDbAmount, toDbAmount } from "./amounts.ts";
+import type {
+  InsertEventParameters,
+  InsertPaymentParameters,
+  InstallmentRecord,
+  LoanRecord,
+  UpsertLoanParameters,
+} from "./types.ts";
+
+interface LoanRow {
+  id: bigint;
+  template_id: bigint;
+  borrower: Address;
+  claim_holder: Address;
+  principal: string;
+  status: bigint;
+  stage: bigint;
+  flags: bigint;
+  next_due_time: bigint | null;
+  default_eligible_at: bigint | null;
+  updated_block: bigint;
+  stale: bigint;
+}
+
+interface InstallmentRow {
+  number: bigint;
+  due_time: bigint;
+  principal: string;
+  interest: string;
+  paid: string;
+}
+
+const toLoan = (row: LoanRow): LoanRecord => ({
+  id: row.id,
+  templateId: row.template_id,
+  borrower: row.borrower,
+  claimHolder: row.claim_holder,
+  principal: fromDbAmount(row.principal),
+  status: Number(row.status),
+  stage: Number(row.stage),
+  flags: Number(row.flags),
+  nextDueTime: row.next_due_time,
+  defaultEligibleAt: row.default_eligible_at,
+  updatedBlock: row.updated_block,
+  stale: row.stale === 1n,
+});
+
+const toInstallment = (row: InstallmentRow): InstallmentRecord => ({
+  number: Number(row.number),
+  dueTime: row.due_time,
+  principal: fromDbAmount(row.principal),
+  interest: fromDbAmount(row.interest),
+  paid: fromDbAmount(row.paid),
+});
+
+/** JSON with bigints as decimal strings (JSON has no integers beyond 2^53). */
+const argsJson = (args: Readonly<Record<string, unknown>>) =>
+  JSON.stringify(args, (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value));
+
+/** The keeper's view of the loans and the chain facts about them: loans, installments, events, payments. */
+export function createLoanRecords(db: Database.Database) {
+  const upsertLoanRow = db.prepare(
+    `INSERT INTO loans (id, template_id, borrower, claim_holder, principal, status, stage, flags, next_due_time,
+       default_eligible_at, updated_block, stale)
+     VALUES (:id, :templateId, :borrower, :claimHolder, :principal, :status, :stage, :flags, :nextDueTime,
+       :defaultEligibleAt, :updatedBlock, 0)
+     ON CONFLICT (id) DO UPDATE SET template_id = excluded.template_id, borrower = excluded.borrower,
+       claim_holder = excluded.claim_holder, principal = excluded.principal, status = excluded.status,
+       stage = excluded.stage, flags = excluded.flags, next_due_time = excluded.next_due_time,
+       default_eligible_at = excluded.default_eligible_at, updated_block = excluded.updated_block, stale = 0`,
+  );
+  const selectLoan = db.prepare("SELECT * FROM loans WHERE id = ?");
+  const selectStaleLoanIds = db.prepare("SELECT id FROM loans WHERE stale = 1 ORDER BY id");
+  const deleteLoanRow = db.prepare("DELETE FROM loans WHERE id = ?");
+  const deleteInstallments = db.prepare("DELETE FROM installments WHERE loan_id = ?");
+  const insertInstallment = db.prepare(
+    `INSERT INTO installments (loan_id, number, due_time, principal, interest, paid, updated_block)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const selectInstallments = db.prepare(
+    "SELECT number, due_time, principal, interest, paid FROM installments WHERE loan_id = ? ORDER BY number",
+  );
+  const insertEventRow = db.prepare(
+    `INSERT INTO events (block_number, block_hash, tx_hash, log_index, address, name, loan_id, args)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tx_hash, log_index) DO NOTHING`,
+  );
+  const insertPaymentRow = db.prepare(
+    `INSERT INTO payments (loan_id, tx_hash, log_index, block_number, payer, amount, penalty_paid, interest_paid,
+       principal_paid, prepaid)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tx_hash, log_index) DO NOTHING`,
+  );
+
+  return {
+    /** Writes the loan as read at `updatedBlock`, clearing its stale mark. */
+    upsertLoan(loan: UpsertLoanParameters): void {
+      upsertLoanRow.run({
+        id: loan.id,
+        templateId: loan.templateId,
+        borrower: loan.borrower,
+        claimHolder: loan.claimHolder,
+        principal: toDbAmount(loan.principal),
+        status: loan.status,
+        stage: loan.stage,
+        flags: loan.flags,
+        nextDueTime: loan.nextDueTime,
+        defaultEligibleAt: loan.defaultEligibleAt,
+        updatedBlock: loan.updatedBlock,
+      });
+    },
+
+    getLoan(id: bigint): LoanRecord | undefined {
+      const row = selectLoan.get(id) as LoanRow | undefined;
+      return row && toLoan(row);
+    },
+
+    /** Loans a reorg left stale, by id. */
+    staleLoanIds(): bigint[] {
+      return (selectStaleLoanIds.all() as { id: bigint }[]).map((row) => row.id);
+    },
+
+    /** Forgets a loan (one the chain no longer has after a reorg), with its installments. */
+    deleteLoan(id: bigint): void {
+      deleteLoanRow.run(id);
+    },
+
+    /** Replaces the loan's installments with those read at `block` (a prepayment can reshape the schedule). */
+    replaceInstallments(loanId: bigint, block: bigint, installments: readonly InstallmentRecord[]): void {
+      deleteInstallments.run(loanId);
+      for (const i of installments) {
+        insertInstallment.run(
+          loanId,
+          i.number,
+          i.dueTime,
+          toDbAmount(i.principal),
+          toDbAmount(i.interest),
+          toDbAmount(i.paid),
+          block,
+        );
+      }
+    },
+
+    getInstallments(loanId: bigint): InstallmentRecord[] {
+      return (selectInstallments.all(loanId) as InstallmentRow[]).map(toInstallment);
+    },
+
+    /** Stores a decoded log once; false when it was already stored (same transaction hash and log index). */
+    insertEvent(event: InsertEventParameters): boolean {
+      const { blockNumber, blockHash, txHash, logIndex, address, name, loanId, args } = event;
+      const result = insertEventRow.run(
+        blockNumber,
+        blockHash,
+        txHash,
+        logIndex,
+        address,
+        name,
+        loanId,
+        argsJson(args),
+      );
+      return result.changes === 1;
+    },
+
+    /** Stores a payment once; false when it was already stored (same transaction hash and log index). */
+    insertPayment(payment: InsertPaymentParameters): boolean {
+      const result = insertPaymentRow.run(
+        payment.loanId,
+        payment.txHash,
+        payment.logIndex,
+        payment.blockNumber,
+        payment.payer,
+        toDbAmount(payment.amount),
+        toDbAmount(payment.penaltyPaid),
+        toDbAmount(payment.interestPaid),
+        toDbAmount(payment.principalPaid),
+        toDbAmount(payment.prepaid),
+      );
+      return result.changes === 1;
+    },
+  };
+}

@@ -1,0 +1,187 @@
+/**
+ * The keeper database's schema, as an append-only list of migrations. A shipped migration is never edited: change
+ * the schema by appending one. Each runs in its own transaction and is recorded in `schema_migrations`
+ * (`applyMigrations.ts`).
+ *
+ * Conventions:
+ * - Token amounts are uint256 and overflow SQLite's signed 64-bit INTEGER, so they are TEXT holding the canonical
+ *   decimal (`0` or digits without a leading zero, checked by `CHECK`), converted with BigInt at the store's edge
+ *   (`amounts.ts`). SQL must not compare, sort or sum them: TEXT compares as text.
+ * - Block numbers, loan ids, installment numbers and chain times (unix seconds) are INTEGER; wall-clock times of
+ *   the keeper's own records are unix milliseconds, in columns ending in `_ms`.
+ * - Addresses and hashes are 0x-prefixed hex TEXT as viem gives them.
+ * - Every row derived from the chain carries the block it came from (`block_number`, `updated_block`, `mined_block`),
+ *   so a reorg rolls back exactly what the orphaned blocks produced (`chainState.ts`).
+ * - Keys that must deduplicate use NOT NULL columns: SQLite's UNIQUE treats NULLs as distinct.
+ */
+export interface Migration {
+  /** 1, 2, 3...: applied in this order, each once. */
+  readonly id: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+/**
+ * A NOT NULL token amount column: canonical decimal TEXT. Part of shipped migrations' SQL: never change it, write a
+ * new helper for a new rule.
+ */
+const amount = (column: string) =>
+  `${column} TEXT NOT NULL CHECK (${column} <> '' AND ${column} NOT GLOB '*[^0-9]*' AND (${column} = '0' OR ${column} NOT GLOB '0*'))`;
+
+const initialSchema = `
+CREATE TABLE chain_checkpoint (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  block_number INTEGER NOT NULL,
+  block_hash TEXT NOT NULL
+);
+
+CREATE TABLE blocks (
+  number INTEGER PRIMARY KEY,
+  hash TEXT NOT NULL UNIQUE,
+  parent_hash TEXT NOT NULL,
+  timestamp INTEGER NOT NULL
+);
+
+-- The keeper's view of each loan, refreshed from the chain at updated_block. A reorg marks it stale (it is not
+-- deleted: the loan may predate the orphaned blocks) until the next upsert.
+CREATE TABLE loans (
+  id INTEGER PRIMARY KEY,
+  template_id INTEGER NOT NULL,
+  borrower TEXT NOT NULL,
+  claim_holder TEXT NOT NULL,
+  ${amount("principal")},
+  status INTEGER NOT NULL,
+  stage INTEGER NOT NULL,
+  flags INTEGER NOT NULL,
+  next_due_time INTEGER,
+  default_eligible_at INTEGER,
+  updated_block INTEGER NOT NULL,
+  stale INTEGER NOT NULL DEFAULT 0 CHECK (stale IN (0, 1))
+);
+CREATE INDEX loans_updated_block ON loans (updated_block);
+CREATE INDEX loans_stale ON loans (stale) WHERE stale = 1;
+
+CREATE TABLE installments (
+  loan_id INTEGER NOT NULL REFERENCES loans (id) ON DELETE CASCADE,
+  number INTEGER NOT NULL,
+  due_time INTEGER NOT NULL,
+  ${amount("principal")},
+  ${amount("interest")},
+  ${amount("paid")},
+  updated_block INTEGER NOT NULL,
+  PRIMARY KEY (loan_id, number)
+);
+CREATE INDEX installments_updated_block ON installments (updated_block);
+
+-- Raw chain facts: no foreign key to loans, a log is kept even for a loan the keeper does not follow.
+CREATE TABLE payments (
+  loan_id INTEGER NOT NULL,
+  tx_hash TEXT NOT NULL,
+  log_index INTEGER NOT NULL,
+  block_number INTEGER NOT NULL,
+  payer TEXT NOT NULL,
+  ${amount("amount")},
+  ${amount("penalty_paid")},
+  ${amount("interest_paid")},
+  ${amount("principal_paid")},
+  ${amount("prepaid")},
+  PRIMARY KEY (tx_hash, log_index)
+);
+CREATE INDEX payments_loan ON payments (loan_id, block_number);
+CREATE INDEX payments_block ON payments (block_number);
+
+-- Every decoded log of the loan book; args is JSON with integers as decimal strings.
+CREATE TABLE events (
+  id INTEGER PRIMARY KEY,
+  block_number INTEGER NOT NULL,
+  block_hash TEXT NOT NULL,
+  tx_hash TEXT NOT NULL,
+  log_index INTEGER NOT NULL,
+  address TEXT NOT NULL,
+  name TEXT NOT NULL,
+  loan_id INTEGER,
+  args TEXT NOT NULL CHECK (json_valid(args)),
+  UNIQUE (tx_hash, log_index)
+);
+CREATE INDEX events_block ON events (block_number);
+CREATE INDEX events_loan ON events (loan_id, block_number) WHERE loan_id IS NOT NULL;
+
+-- The outbox: one row per thing to do, idempotent by (loan_id, kind, installment); installment is 0 for an action
+-- that is not per installment. Never deleted by a reorg: it is the record of what was sent.
+CREATE TABLE actions (
+  id INTEGER PRIMARY KEY,
+  loan_id INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  installment INTEGER NOT NULL CHECK (installment >= 0),
+  state TEXT NOT NULL CHECK (state IN ('planned', 'sent', 'mined', 'dropped', 'failed')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT,
+  created_at_ms INTEGER NOT NULL,
+  updated_at_ms INTEGER NOT NULL,
+  UNIQUE (loan_id, kind, installment)
+);
+CREATE INDEX actions_state ON actions (state, id);
+
+CREATE TABLE transactions (
+  hash TEXT PRIMARY KEY,
+  account TEXT NOT NULL,
+  nonce INTEGER NOT NULL,
+  ${amount("gas_limit")},
+  ${amount("max_fee_per_gas")},
+  ${amount("max_priority_fee_per_gas")},
+  state TEXT NOT NULL CHECK (state IN ('sent', 'mined', 'reverted', 'dropped', 'replaced')),
+  sent_block INTEGER NOT NULL,
+  mined_block INTEGER,
+  created_at_ms INTEGER NOT NULL,
+  updated_at_ms INTEGER NOT NULL
+);
+CREATE INDEX transactions_account_nonce ON transactions (account, nonce);
+CREATE INDEX transactions_mined_block ON transactions (mined_block) WHERE mined_block IS NOT NULL;
+
+-- Which actions each transaction carries (a batch carries many; a replacement carries the same ones).
+CREATE TABLE transaction_actions (
+  tx_hash TEXT NOT NULL REFERENCES transactions (hash) ON DELETE CASCADE,
+  action_id INTEGER NOT NULL REFERENCES actions (id) ON DELETE CASCADE,
+  PRIMARY KEY (tx_hash, action_id)
+);
+CREATE INDEX transaction_actions_action ON transaction_actions (action_id);
+
+CREATE TABLE nonce_state (
+  account TEXT PRIMARY KEY,
+  next_nonce INTEGER NOT NULL CHECK (next_nonce >= 0)
+);
+
+-- Payments reported by banks (webhook), stored before the webhook answers 2xx. amount is in the token's units;
+-- paid_at is unix seconds as the bank reports it.
+CREATE TABLE bank_records (
+  id INTEGER PRIMARY KEY,
+  source TEXT NOT NULL,
+  bank_reference TEXT NOT NULL UNIQUE,
+  loan_reference TEXT NOT NULL,
+  loan_id INTEGER,
+  ${amount("amount")},
+  paid_at INTEGER NOT NULL,
+  raw_payload TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('received', 'matched', 'suspense', 'relayed')),
+  relay_tx TEXT,
+  received_at_ms INTEGER NOT NULL,
+  updated_at_ms INTEGER NOT NULL
+);
+CREATE INDEX bank_records_state ON bank_records (state, id);
+
+CREATE TABLE contact_log (
+  id INTEGER PRIMARY KEY,
+  loan_id INTEGER NOT NULL,
+  borrower TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  template TEXT NOT NULL,
+  content_hash TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('queued', 'sent', 'delivered', 'failed')),
+  sent_at_ms INTEGER,
+  created_at_ms INTEGER NOT NULL
+);
+CREATE INDEX contact_log_loan ON contact_log (loan_id, created_at_ms);
+`;
+
+/** Every migration, in order. Append only. */
+export const migrations: readonly Migration[] = [{ id: 1, name: "initial schema", sql: initialSchema }];

@@ -1,0 +1,171 @@
+import { after, describe, it } from "node:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { expect } from "chai";
+import type { Hash } from "viem";
+import { ChainStateError } from "./chainState.ts";
+import { openStore, type Store } from "./openStore.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "keeper-rollback-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+
+const hashOf = (block: bigint, fork = "a"): Hash => `0x${fork}${block}`;
+const ANCESTOR = 102n;
+const HEAD = 105n;
+
+/**
+ * Blocks 100..105 with an event in each; payments at 101 and 104; loan 1 read at 101, loan 2 at 104, loan 3 at 102
+ * with its installments read at 103; transaction 0xt102 mined at 102, 0xt104 mined at 104 (reverted), 0xtpending sent.
+ */
+function bookAtHead(): { store: Store; path: string } {
+  const path = join(dir, `store-${++files}.sqlite`);
+  const store = openStore(path, { now: () => 5_000 });
+  store.transaction(() => {
+    for (let number = 100n; number <= HEAD; number++) {
+      store.recordBlock({ number, hash: hashOf(number), parentHash: hashOf(number - 1n), timestamp: number * 12n });
+      store.insertEvent({
+        blockNumber: number,
+        blockHash: hashOf(number),
+        txHash: `0xe${number}`,
+        logIndex: 0,
+        address: "0xbook",
+        name: "RepaymentMade",
+        loanId: 1n,
+        args: { loanId: 1n },
+      });
+    }
+    for (const block of [101n, 104n]) {
+      store.insertPayment({
+        loanId: 1n,
+        txHash: `0xe${block}`,
+        logIndex: 1,
+        blockNumber: block,
+        payer: "0xpayer",
+        amount: 2n ** 65n,
+        penaltyPaid: 0n,
+        interestPaid: 1n,
+        principalPaid: 2n ** 65n - 1n,
+        prepaid: 0n,
+      });
+    }
+    const loan = { templateId: 1n, borrower: "0xb", claimHolder: "0xc", principal: 100n, stage: 0, flags: 0 } as const;
+    const more = { status: 1, nextDueTime: 1n, defaultEligibleAt: null } as const;
+    store.upsertLoan({ ...loan, ...more, id: 1n, updatedBlock: 101n });
+    store.upsertLoan({ ...loan, ...more, id: 2n, updatedBlock: 104n });
+    store.upsertLoan({ ...loan, ...more, id: 3n, updatedBlock: 102n });
+    const installment = { number: 1, dueTime: 1n, principal: 100n, interest: 1n, paid: 0n };
+    store.replaceInstallments(1n, 101n, [installment]);
+    store.replaceInstallments(3n, 103n, [installment, { ...installment, number: 2 }]);
+
+    const send = (hash: Hash, loanId: bigint, sentBlock: bigint) => {
+      const { id } = store.enqueueAction({ loanId, kind: "declareDefault", installment: 0 }).action;
+      store.recordTransaction({
+        hash,
+        account: "0xkeeper",
+        nonce: Number(sentBlock),
+        gasLimit: 100_000n,
+        maxFeePerGas: 2n ** 70n,
+        maxPriorityFeePerGas: 1n,
+        sentBlock,
+        actionIds: [id],
+      });
+      store.markAction(id, { state: "sent", attempted: true });
+      return id;
+    };
+    store.markAction(send("0xt102", 1n, 101n), { state: "mined" });
+    store.markTransaction("0xt102", { state: "mined", minedBlock: 102n });
+    store.markAction(send("0xt104", 2n, 103n), { state: "failed", error: "reverted" });
+    store.markTransaction("0xt104", { state: "reverted", minedBlock: 104n });
+    send("0xtpending", 3n, 104n);
+    store.setCheckpoint({ blockNumber: HEAD, blockHash: hashOf(HEAD) });
+  });
+  return { store, path };
+}
+
+function rows(path: string, sql: string): unknown[] {
+  const db = new Database(path, { readonly: true });
+  try {
+    return db.prepare(sql).raw().all();
+  } finally {
+    db.close();
+  }
+}
+
+describe("rollbackTo", () => {
+  it("removes exactly what the blocks above the ancestor produced and moves the checkpoint", () => {
+    const { store, path } = bookAtHead();
+    const result = store.rollbackTo(ANCESTOR);
+
+    expect(result).to.deep.equal({
+      blocks: 3,
+      events: 3,
+      payments: 1,
+      installments: 2,
+      transactions: 1,
+      staleLoanIds: [2n, 3n],
+    });
+    expect(store.getCheckpoint()).to.deep.equal({ blockNumber: ANCESTOR, blockHash: hashOf(ANCESTOR) });
+    expect(rows(path, "SELECT number FROM blocks ORDER BY number")).to.deep.equal([[100], [101], [102]]);
+    expect(rows(path, "SELECT block_number FROM events ORDER BY block_number")).to.deep.equal([[100], [101], [102]]);
+    expect(rows(path, "SELECT block_number, amount FROM payments")).to.deep.equal([[101, String(2n ** 65n)]]);
+    expect(rows(path, "SELECT loan_id, number FROM installments")).to.deep.equal([[1, 1]]);
+
+    expect(rows(path, "SELECT id, updated_block, stale FROM loans ORDER BY id")).to.deep.equal([
+      [1, 101, 0],
+      [2, 104, 1],
+      [3, 102, 1],
+    ]);
+    expect(rows(path, "SELECT hash, state, mined_block FROM transactions ORDER BY hash")).to.deep.equal([
+      ["0xt102", "mined", 102],
+      ["0xt104", "sent", null],
+      ["0xtpending", "sent", null],
+    ]);
+    expect(rows(path, "SELECT loan_id, state FROM actions ORDER BY loan_id")).to.deep.equal([
+      [1, "mined"],
+      [2, "sent"],
+      [3, "sent"],
+    ]);
+    store.close();
+  });
+
+  it("lets the new fork be recorded, and a refresh clears the stale mark", () => {
+    const { store } = bookAtHead();
+    store.rollbackTo(ANCESTOR);
+    expect(() =>
+      store.recordBlock({ number: 103n, hash: hashOf(103n, "b"), parentHash: hashOf(ANCESTOR), timestamp: 1n }),
+    ).not.to.throw();
+    const loan = store.getLoan(2n)!;
+    expect(loan.stale).to.equal(true);
+    const { stale: _, ...fields } = loan;
+    store.upsertLoan({ ...fields, status: 4, updatedBlock: 103n });
+    expect(store.getLoan(2n)).to.include({ stale: false, status: 4, updatedBlock: 103n });
+    expect(store.staleLoanIds()).to.deep.equal([3n]);
+    store.close();
+  });
+
+  it("refuses an ancestor it has not recorded, changing nothing", () => {
+    const { store, path } = bookAtHead();
+    const before = rows(path, "SELECT count(*) FROM blocks UNION ALL SELECT count(*) FROM events");
+    expect(() => store.rollbackTo(99n)).to.throw(ChainStateError, "not recorded");
+    expect(rows(path, "SELECT count(*) FROM blocks UNION ALL SELECT count(*) FROM events")).to.deep.equal(before);
+    expect(store.getCheckpoint()?.blockNumber).to.equal(HEAD);
+    expect(store.staleLoanIds()).to.deep.equal([]);
+    store.close();
+  });
+
+  it("is a no-op at the head", () => {
+    const { store } = bookAtHead();
+    expect(store.rollbackTo(HEAD)).to.deep.equal({
+      blocks: 0,
+      events: 0,
+      payments: 0,
+      installments: 0,
+      transactions: 0,
+      staleLoanIds: [],
+    });
+    store.close();
+  });
+});
