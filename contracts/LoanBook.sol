@@ -12,6 +12,7 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 import {LoanTemplates} from "./abstracts/LoanTemplates.sol";
+import {ModuleDelegation} from "./abstracts/ModuleDelegation.sol";
 import {NotaryRegistry} from "./abstracts/NotaryRegistry.sol";
 import {OriginationSignatures} from "./abstracts/OriginationSignatures.sol";
 import {Repayments} from "./abstracts/Repayments.sol";
@@ -40,7 +41,8 @@ contract LoanBook is
     Repayments,
     OriginationSignatures,
     Pausable,
-    ReentrancyGuardTransient
+    ReentrancyGuardTransient,
+    ModuleDelegation
 {
     using SafeERC20 for IERC20;
 
@@ -200,21 +202,8 @@ contract LoanBook is
     }
 
     /// @dev Every selector LoanBook does not have runs in the enforcement module, on this contract's state.
-    // solhint-disable-next-line no-complex-fallback
     fallback() external {
-        address module = enforcementModule;
-        // Memory past the free memory pointer only, so it is memory-safe (and lets the compiler move stack to memory).
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            let pointer := mload(0x40)
-            calldatacopy(pointer, 0, calldatasize())
-            let success := delegatecall(gas(), module, pointer, calldatasize(), 0, 0)
-            returndatacopy(pointer, 0, returndatasize())
-            if iszero(success) {
-                revert(pointer, returndatasize())
-            }
-            return(pointer, returndatasize())
-        }
+        _delegate(enforcementModule);
     }
 
     /// @dev The claim holder is the owner of the claim token.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {ModuleDelegation} from "./abstracts/ModuleDelegation.sol";
 import {Certificates} from "./enforcement/Certificates.sol";
 import {Commitments} from "./enforcement/Commitments.sol";
 import {Objections} from "./enforcement/Objections.sol";
@@ -13,7 +14,7 @@ import {ILoanEnforcement} from "./interfaces/ILoanEnforcement.sol";
 /// recovery funnel, settlement), bank payments and auto-debit, and the batches a keeper sends. Deployed once and
 /// named in LoanBook's constructor; it runs only by LoanBook's delegatecall, on LoanBook's state (`LoanStorage`).
 /// Called directly, it sees an empty book. The views (`ILoanViews`) are one module further, in `LoanViews`.
-contract LoanEnforcement is Certificates, Commitments, Objections, Recovery, Payments {
+contract LoanEnforcement is Certificates, Commitments, Objections, Recovery, Payments, ModuleDelegation {
     /// @dev This module's own address, for the batches' delegatecalls to it.
     address private immutable SELF = address(this);
 
@@ -73,20 +74,7 @@ contract LoanEnforcement is Certificates, Commitments, Objections, Recovery, Pay
     }
 
     /// @dev Every selector this module does not have runs in the views module, still on LoanBook's state.
-    // solhint-disable-next-line no-complex-fallback
     fallback() external {
-        address module = viewsModule;
-        // Memory past the free memory pointer only, so it is memory-safe.
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            let pointer := mload(0x40)
-            calldatacopy(pointer, 0, calldatasize())
-            let success := delegatecall(gas(), module, pointer, calldatasize(), 0, 0)
-            returndatacopy(pointer, 0, returndatasize())
-            if iszero(success) {
-                revert(pointer, returndatasize())
-            }
-            return(pointer, returndatasize())
-        }
+        _delegate(viewsModule);
     }
 }
