@@ -32,19 +32,8 @@ export const DAY = 86_400;
 export const PRINCIPAL = 1_000_000_000n;
 export const ONE_YEAR = 365n * 86_400n;
 
-/** Solidity's `Loans.Status`. */
-export const Status = {
-  None: 0,
-  Active: 1,
-  Late: 2,
-  Defaulted: 3,
-  Repaid: 4,
-  Certified: 5,
-  Committed: 6,
-  Disputed: 7,
-  Settled: 8,
-  WrittenOff: 9,
-} as const;
+/** Solidity's `Loans.Status`: the keeper's copy, which a keeper test checks against DataTypes.sol. */
+export { LoanStatus as Status } from "../../keeper/src/core/decisions.ts";
 /** Solidity's `Loans.Stage` (the recovery funnel). */
 export const Stage = { None: 0, Mediation: 1, PreLitigation: 2, Litigation: 3, Enforcement: 4 } as const;
 /** Solidity's `Loans.Settlement`. */
