@@ -5,7 +5,6 @@ import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/Messa
 
 import {LoanBook} from "../../../contracts/LoanBook.sol";
 import {ILoanViews} from "../../../contracts/interfaces/ILoanViews.sol";
-import {ILoanBook} from "../../../contracts/interfaces/ILoanBook.sol";
 import {ILoanBookTypes} from "../../../contracts/interfaces/ILoanBookTypes.sol";
 import {TestCollateralNft} from "../../../contracts/mocks/TestCollateralNft.sol";
 import {TestToken} from "../../../contracts/mocks/TestToken.sol";
