@@ -5,6 +5,13 @@ pragma solidity ^0.8.28;
 /// declared here, as test/fuzz/utils/FuzzHelpers.sol does; Hardhat's Solidity test runner serves it at the usual
 /// cheatcode address.
 interface IInvariantVm {
+    /// @notice A log recorded by `recordLogs` (Foundry's `Vm.Log` layout).
+    struct Log {
+        bytes32[] topics;
+        bytes data;
+        address emitter;
+    }
+
     /// @notice The address of the account with private key `privateKey`.
     function addr(uint256 privateKey) external pure returns (address);
 
@@ -16,6 +23,12 @@ interface IInvariantVm {
 
     /// @notice The next call is made with `msg.sender == sender`.
     function prank(address sender) external;
+
+    /// @notice Starts recording the logs of the calls that follow (and forgets any recorded before).
+    function recordLogs() external;
+
+    /// @notice The logs recorded since `recordLogs` (or the last read), which it then forgets.
+    function getRecordedLogs() external returns (Log[] memory logs);
 }
 
 /// @notice A target contract and the functions of it the invariant fuzzer may call: the runner reads an array of
