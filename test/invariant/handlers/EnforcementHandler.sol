@@ -465,8 +465,11 @@ contract EnforcementHandler is FuzzHelpers {
             stretch ? ACCEPTED_MAX_SPAN : Math.max(maxSpan, 1 days)
         );
         uint256 length = params.amounts.length;
+        // The policy takes a default's first commitment only: a restructured loan's (after a breach, or collateral
+        // taken) needs the claim holder.
         bool withinPolicy =
-            length <= maxInstallments &&
+            VIEWS.loanOf(loanId).flags & Loans.FLAG_FIXED_DEBT == 0 &&
+                length <= maxInstallments &&
                 params.dueTimes[length - 1] <= block.timestamp + maxSpan &&
                 params.amounts[0] * 10_000 >= payoff * template_.commitmentMinFirstPaymentBps;
         bool expected = _isDefaultedOrCertified(ghost.lastStatus) && withinPolicy;
@@ -597,7 +600,8 @@ contract EnforcementHandler is FuzzHelpers {
     ) external observed(Action.ResolveObjection) {
         uint256 loanId = _pickWhere(loanSeed, _hasOpenObjection);
         if (loanId == 0) return;
-        bool expected = _hasOpenObjection(loanId);
+        // A loan paid in full while disputed has a moot objection: no decision is taken.
+        bool expected = _hasOpenObjection(loanId) && VIEWS.loanOf(loanId).flags & Loans.FLAGS_PAID_OFF == 0;
         address resolver = resolverSeed % 2 == 0 ? NOTARY : MEDIATOR;
         bytes32 decision = keccak256(abi.encode("decision", loanId, upheld, block.timestamp));
         CHEATS.prank(resolver);
