@@ -17,6 +17,7 @@ import {TestToken} from "../../../contracts/mocks/TestToken.sol";
 import {Loans, Schedule} from "../../../contracts/types/DataTypes.sol";
 import {FuzzHelpers} from "../../fuzz/utils/FuzzHelpers.sol";
 import {IInvariantVm} from "../utils/IInvariantVm.sol";
+import {OriginationHashes} from "../utils/OriginationHashes.sol";
 
 /// @title EnforcementHandler
 /// @notice The one contract the enforcement invariant campaign calls. It drives a handful of loans of two notarized
@@ -1402,24 +1403,7 @@ contract EnforcementHandler is FuzzHelpers {
         ILoanBookTypes.OriginationParams memory params,
         ILoanBookTypes.SignedApproval memory approval
     ) private view returns (bytes32) {
-        Loans.Collateral memory collateral = params.collateral;
-        bytes32 collateralHash = keccak256(
-            abi.encode(BOOK.COLLATERAL_TYPEHASH(), collateral.token, collateral.amountOrId, collateral.assetHash)
-        );
-        return
-            keccak256(
-                abi.encode(
-                    typehash,
-                    params.templateId,
-                    params.principal,
-                    params.borrower.signer,
-                    address(this),
-                    params.documentHash,
-                    collateralHash,
-                    approval.nonce,
-                    approval.deadline
-                )
-            );
+        return OriginationHashes.termsHash(BOOK, typehash, params, approval, address(this));
     }
 
     /// @dev The borrower's signed `RepaymentCommitment` of `params` (needed when the claim holder submits it), with a

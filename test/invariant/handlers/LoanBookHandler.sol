@@ -11,6 +11,7 @@ import {TestToken} from "../../../contracts/mocks/TestToken.sol";
 import {Loans, Schedule} from "../../../contracts/types/DataTypes.sol";
 import {FuzzHelpers} from "../../fuzz/utils/FuzzHelpers.sol";
 import {IInvariantVm} from "../utils/IInvariantVm.sol";
+import {OriginationHashes} from "../utils/OriginationHashes.sol";
 
 /// @title LoanBookHandler
 /// @notice The one contract the invariant fuzzer calls. It plays every role around a LoanBook: the lender (it holds
@@ -738,32 +739,13 @@ contract LoanBookHandler is FuzzHelpers {
         params.notary.signature = _sign(NOTARY_KEY, _termsHash(BOOK.NOTARIZATION_TYPEHASH(), params, params.notary));
     }
 
-    /// @dev The struct hash of `LoanAcceptance` or `Notarization` (the typehash says which; both name the same
-    /// fields) for this handler as the lender, with the nonce and deadline of `approval`. The typehashes are read
-    /// from the book: the typed-data strings are written once, in OriginationSignatures.
+    /// @dev The struct hash of `LoanAcceptance` or `Notarization` for this handler as the lender.
     function _termsHash(
         bytes32 typehash,
         ILoanBookTypes.OriginationParams memory params,
         ILoanBookTypes.SignedApproval memory approval
     ) private view returns (bytes32) {
-        Loans.Collateral memory collateral = params.collateral;
-        bytes32 collateralHash = keccak256(
-            abi.encode(BOOK.COLLATERAL_TYPEHASH(), collateral.token, collateral.amountOrId, collateral.assetHash)
-        );
-        return
-            keccak256(
-                abi.encode(
-                    typehash,
-                    params.templateId,
-                    params.principal,
-                    params.borrower.signer,
-                    address(this),
-                    params.documentHash,
-                    collateralHash,
-                    approval.nonce,
-                    approval.deadline
-                )
-            );
+        return OriginationHashes.termsHash(BOOK, typehash, params, approval, address(this));
     }
 
     function _sign(uint256 privateKey, bytes32 structHash) private view returns (bytes memory) {
