@@ -178,7 +178,8 @@ contract LoanViews is EnforcementBase, ILoanViews {
         next = end;
     }
 
-    /// @dev Whether auto-debit of loan `loanId` would succeed now.
+    /// @dev Whether auto-debit of loan `loanId` would succeed now. Through an external call so that a lender's token
+    /// whose `balanceOf` or `allowance` reverts skips its own loan instead of failing the keeper's whole page.
     function _canDebit(uint256 loanId) private view returns (bool) {
         try this.autoDebitQuote(loanId) returns (uint256) {
             return true;
