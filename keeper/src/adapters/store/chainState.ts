@@ -41,11 +41,10 @@ export function createChainState(db: Database.Database) {
   const deleteInstallments = db.prepare("DELETE FROM installments WHERE updated_block > ?");
   const deleteEvents = db.prepare("DELETE FROM events WHERE block_number > ?");
   const deletePayments = db.prepare("DELETE FROM payments WHERE block_number > ?");
+  // Actions settled by a transaction in a removed block are in flight again: the transaction may be mined anew.
   const unmineActions = db.prepare(
-    `UPDATE actions SET state = 'sent', updated_at_ms = :now
-     WHERE state IN ('mined', 'failed') AND id IN (
-       SELECT action_id FROM transaction_actions JOIN transactions ON transactions.hash = transaction_actions.tx_hash
-       WHERE transactions.mined_block > :ancestor)`,
+    `UPDATE actions SET state = 'sent', done_block = NULL, updated_at_ms = :now
+     WHERE done_block > :ancestor AND tx_hash IS NOT NULL`,
   );
   const unmineTransactions = db.prepare(
     "UPDATE transactions SET state = 'sent', mined_block = NULL, updated_at_ms = ? WHERE mined_block > ?",

@@ -22,6 +22,8 @@ interface LoanRow {
   default_eligible_at: bigint | null;
   updated_block: bigint;
   stale: bigint;
+  facts: string | null;
+  defaulted_at: bigint | null;
 }
 
 interface InstallmentRow {
@@ -45,6 +47,8 @@ const toLoan = (row: LoanRow): LoanRecord => ({
   defaultEligibleAt: row.default_eligible_at,
   updatedBlock: row.updated_block,
   stale: row.stale === 1n,
+  facts: row.facts,
+  defaultedAt: row.defaulted_at,
 });
 
 const toInstallment = (row: InstallmentRow): InstallmentRecord => ({
@@ -63,13 +67,14 @@ const argsJson = (args: Readonly<Record<string, unknown>>) =>
 export function createLoanRecords(db: Database.Database) {
   const upsertLoanRow = db.prepare(
     `INSERT INTO loans (id, template_id, borrower, claim_holder, principal, status, stage, flags, next_due_time,
-       default_eligible_at, updated_block, stale)
+       default_eligible_at, updated_block, stale, facts, defaulted_at)
      VALUES (:id, :templateId, :borrower, :claimHolder, :principal, :status, :stage, :flags, :nextDueTime,
-       :defaultEligibleAt, :updatedBlock, 0)
+       :defaultEligibleAt, :updatedBlock, 0, :facts, :defaultedAt)
      ON CONFLICT (id) DO UPDATE SET template_id = excluded.template_id, borrower = excluded.borrower,
        claim_holder = excluded.claim_holder, principal = excluded.principal, status = excluded.status,
        stage = excluded.stage, flags = excluded.flags, next_due_time = excluded.next_due_time,
-       default_eligible_at = excluded.default_eligible_at, updated_block = excluded.updated_block, stale = 0`,
+       default_eligible_at = excluded.default_eligible_at, updated_block = excluded.updated_block, stale = 0,
+       facts = excluded.facts, defaulted_at = excluded.defaulted_at`,
   );
   const selectLoan = db.prepare("SELECT * FROM loans WHERE id = ?");
   const selectStaleLoanIds = db.prepare("SELECT id FROM loans WHERE stale = 1 ORDER BY id");
@@ -107,6 +112,8 @@ export function createLoanRecords(db: Database.Database) {
         nextDueTime: loan.nextDueTime,
         defaultEligibleAt: loan.defaultEligibleAt,
         updatedBlock: loan.updatedBlock,
+        facts: loan.facts ?? null,
+        defaultedAt: loan.defaultedAt ?? null,
       });
     },
 

@@ -183,5 +183,70 @@ CREATE TABLE contact_log (
 CREATE INDEX contact_log_loan ON contact_log (loan_id, created_at_ms);
 `;
 
+/**
+ * The keeper service (issue 5):
+ * - actions are keyed by the decision core's key (`decisions.ts`: a commitment's installments and a bank payment are
+ *   not numbered by the loan's installments), carry what the executor needs (`valid_from`, `payload`), wait until
+ *   `not_before` (chain time) after a retryable outcome, and end `done` with the outcome, the transaction and the
+ *   block that made it so. The table is rebuilt (SQLite cannot drop a UNIQUE constraint), with the link table that
+ *   references it, so that no foreign key action fires on the old rows.
+ * - transactions keep the signed bytes, written before the broadcast, so a restarted keeper re-sends exactly the
+ *   transaction it signed (same nonce, same hash) and never a second one.
+ * - loans keep the chain facts the decision core reads (JSON, integers as decimal strings) and when the current
+ *   default was declared.
+ */
+const keeperService = `
+ALTER TABLE transaction_actions RENAME TO transaction_actions_v1;
+ALTER TABLE actions RENAME TO actions_v1;
+DROP INDEX actions_state;
+DROP INDEX transaction_actions_action;
+
+CREATE TABLE actions (
+  id INTEGER PRIMARY KEY,
+  key TEXT NOT NULL UNIQUE,
+  loan_id INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  installment INTEGER NOT NULL CHECK (installment >= 0),
+  valid_from INTEGER,
+  payload TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(payload)),
+  state TEXT NOT NULL CHECK (state IN ('planned', 'sent', 'done', 'dropped', 'failed')),
+  not_before INTEGER NOT NULL DEFAULT 0,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  outcome TEXT,
+  last_error TEXT,
+  tx_hash TEXT,
+  done_block INTEGER,
+  created_at_ms INTEGER NOT NULL,
+  updated_at_ms INTEGER NOT NULL
+);
+INSERT INTO actions (id, key, loan_id, kind, installment, state, attempts, last_error, created_at_ms, updated_at_ms)
+  SELECT id, loan_id || ':' || kind || ':i' || installment, loan_id, kind, installment,
+    CASE state WHEN 'mined' THEN 'done' ELSE state END, attempts, last_error, created_at_ms, updated_at_ms
+  FROM actions_v1;
+CREATE INDEX actions_state ON actions (state, id);
+CREATE INDEX actions_loan ON actions (loan_id, id);
+CREATE INDEX actions_done_block ON actions (done_block) WHERE done_block IS NOT NULL;
+
+CREATE TABLE transaction_actions (
+  tx_hash TEXT NOT NULL REFERENCES transactions (hash) ON DELETE CASCADE,
+  action_id INTEGER NOT NULL REFERENCES actions (id) ON DELETE CASCADE,
+  PRIMARY KEY (tx_hash, action_id)
+);
+INSERT INTO transaction_actions SELECT tx_hash, action_id FROM transaction_actions_v1;
+CREATE INDEX transaction_actions_action ON transaction_actions (action_id);
+DROP TABLE transaction_actions_v1;
+DROP TABLE actions_v1;
+
+ALTER TABLE transactions ADD COLUMN raw TEXT;
+ALTER TABLE transactions ADD COLUMN function_name TEXT;
+CREATE INDEX transactions_state ON transactions (state, nonce);
+
+ALTER TABLE loans ADD COLUMN facts TEXT CHECK (facts IS NULL OR json_valid(facts));
+ALTER TABLE loans ADD COLUMN defaulted_at INTEGER;
+`;
+
 /** Every migration, in order. Append only. */
-export const migrations: readonly Migration[] = [{ id: 1, name: "initial schema", sql: initialSchema }];
+export const migrations: readonly Migration[] = [
+  { id: 1, name: "initial schema", sql: initialSchema },
+  { id: 2, name: "keeper service", sql: keeperService },
+];

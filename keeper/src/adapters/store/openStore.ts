@@ -1,12 +1,12 @@
 import Database from "better-sqlite3";
-import type { Hash } from "viem";
+import type { Address, Hash } from "viem";
+import { FLAGS_PAID_OFF } from "../../core/decisions.ts";
 import { applyMigrations } from "./applyMigrations.ts";
 import { createChainState } from "./chainState.ts";
 import { createLoanRecords } from "./loanRecords.ts";
 import { migrations as allMigrations, type Migration } from "./migrations.ts";
 import { createOutbox } from "./outbox.ts";
 import type {
-  ActionKey,
   ActionRecord,
   BlockRecord,
   Checkpoint,
@@ -18,9 +18,14 @@ import type {
   MarkActionParameters,
   MarkTransactionParameters,
   RecordTransactionParameters,
+  PlanActionParameters,
   RollbackResult,
+  TransactionRecord,
   UpsertLoanParameters,
+  BankRecordRow,
+  InsertBankRecordParameters,
 } from "./types.ts";
+import { createBankRecords } from "./bankRecords.ts";
 
 /**
  * The keeper's database. Every method is synchronous (better-sqlite3) and runs in the caller's `transaction` when
@@ -52,14 +57,36 @@ export interface Store {
   /** False when the payment was already stored. */
   insertPayment(payment: InsertPaymentParameters): boolean;
 
+  /** Open loans (not paid off, not written off) with their chain facts, by id. */
+  openLoanFacts(): IterableIterator<{ id: bigint; facts: string; defaultedAt: bigint | null }>;
+  /** Every loan id the store follows. */
+  loanIds(): bigint[];
+
   /** The action with this key: created `planned`, or the existing one unchanged. */
-  enqueueAction(key: ActionKey): EnqueueActionReturnType;
+  enqueueAction(action: PlanActionParameters): EnqueueActionReturnType;
   getAction(id: number): ActionRecord | undefined;
-  /** Up to `limit` planned actions, oldest first. */
-  nextActions(limit: number): ActionRecord[];
+  getActionByKey(key: string): ActionRecord | undefined;
+  /** Up to `limit` planned actions whose `notBefore` is at or before chain time `at`, oldest first. */
+  nextActions(limit: number, at: bigint): ActionRecord[];
+  actionsOfLoan(loanId: bigint): ActionRecord[];
+  actionsOfTransaction(hash: Hash): ActionRecord[];
+  /** Per loan and off-chain action kind, the highest installment done (what `ContactFacts` needs). */
+  contactProgress(): Map<bigint, Map<string, number>>;
   markAction(id: number, update: MarkActionParameters): void;
   recordTransaction(tx: RecordTransactionParameters): void;
   markTransaction(hash: Hash, update: MarkTransactionParameters): void;
+  getTransaction(hash: Hash): TransactionRecord | undefined;
+  pendingTransactions(account: Address): TransactionRecord[];
+  transactionsAtNonce(account: Address, nonce: number): TransactionRecord[];
+  getNextNonce(account: Address): number | undefined;
+  setNextNonce(account: Address, nonce: number): void;
+
+  /** Stores a bank-reported payment once per bank reference; false for a reference already held. */
+  insertBankRecord(record: InsertBankRecordParameters): boolean;
+  getBankRecord(bankReference: string): BankRecordRow | undefined;
+  bankRecordsOfLoan(loanId: bigint): BankRecordRow[];
+  loansWithMatchedBankRecords(): bigint[];
+  markBankRecordRelayed(bankReference: string, txHash: Hash | null): void;
 
   close(): void;
 }
@@ -101,6 +128,16 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
   const chain = createChainState(db);
   const loans = createLoanRecords(db);
   const outbox = createOutbox(db);
+  const bank = createBankRecords(db);
+  const selectOpenLoanFacts = db.prepare(
+    `SELECT id, facts, defaulted_at FROM loans WHERE facts IS NOT NULL AND (flags & ${FLAGS_PAID_OFF}) = 0 ORDER BY id`,
+  );
+  const selectLoanIds = db.prepare("SELECT id FROM loans ORDER BY id");
+  const selectContactProgress = db.prepare(
+    `SELECT loan_id, kind, MAX(installment) AS installment FROM actions
+     WHERE state = 'done' AND kind IN ('remindBeforeDue', 'remindDueToday', 'remindLate1', 'remindLate7', 'markLate')
+     GROUP BY loan_id, kind`,
+  );
 
   return {
     transaction<T>(fn: () => T): T {
@@ -129,12 +166,49 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
     insertEvent: loans.insertEvent,
     insertPayment: loans.insertPayment,
 
-    enqueueAction: (key) => db.transaction(() => outbox.enqueueAction(key, now()))(),
+    *openLoanFacts() {
+      const rows = selectOpenLoanFacts.iterate() as IterableIterator<{
+        id: bigint;
+        facts: string;
+        defaulted_at: bigint | null;
+      }>;
+      for (const row of rows) yield { id: row.id, facts: row.facts, defaultedAt: row.defaulted_at };
+    },
+    loanIds: () => (selectLoanIds.all() as { id: bigint }[]).map((row) => row.id),
+
+    enqueueAction: (action) => db.transaction(() => outbox.enqueueAction(action, now()))(),
     getAction: outbox.getAction,
+    getActionByKey: outbox.getActionByKey,
     nextActions: outbox.nextActions,
+    actionsOfLoan: outbox.actionsOfLoan,
+    actionsOfTransaction: outbox.actionsOfTransaction,
+    contactProgress() {
+      const progress = new Map<bigint, Map<string, number>>();
+      for (const row of selectContactProgress.iterate() as IterableIterator<{
+        loan_id: bigint;
+        kind: string;
+        installment: bigint;
+      }>) {
+        let kinds = progress.get(row.loan_id);
+        if (kinds === undefined) progress.set(row.loan_id, (kinds = new Map()));
+        kinds.set(row.kind, Number(row.installment));
+      }
+      return progress;
+    },
     markAction: (id, update) => outbox.markAction(id, update, now()),
     recordTransaction: (tx) => db.transaction(() => outbox.recordTransaction(tx, now()))(),
     markTransaction: (hash, update) => outbox.markTransaction(hash, update, now()),
+    getTransaction: outbox.getTransaction,
+    pendingTransactions: outbox.pendingTransactions,
+    transactionsAtNonce: outbox.transactionsAtNonce,
+    getNextNonce: outbox.getNextNonce,
+    setNextNonce: outbox.setNextNonce,
+
+    insertBankRecord: (record) => bank.insertBankRecord(record, now()),
+    getBankRecord: bank.getBankRecord,
+    bankRecordsOfLoan: bank.bankRecordsOfLoan,
+    loansWithMatchedBankRecords: bank.loansWithMatchedBankRecords,
+    markBankRecordRelayed: (reference, txHash) => bank.markBankRecordRelayed(reference, txHash, now()),
 
     close: () => db.close(),
   };

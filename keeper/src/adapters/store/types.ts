@@ -1,4 +1,4 @@
-import type { Address, Hash } from "viem";
+import type { Address, Hash, Hex } from "viem";
 
 /**
  * What the store holds, as the keeper sees it: chain quantities (block numbers, loan ids, times in unix seconds,
@@ -39,9 +39,15 @@ export interface UpsertLoanParameters {
   readonly defaultEligibleAt: bigint | null;
   /** The block this view of the loan was read at. */
   readonly updatedBlock: bigint;
+  /** The chain facts the decision core reads, encoded by `loanFacts.ts` (null: not read). */
+  readonly facts?: string | null;
+  /** Block time of the current default's `LoanDefaulted` (null: not in default). */
+  readonly defaultedAt?: bigint | null;
 }
 
 export interface LoanRecord extends UpsertLoanParameters {
+  readonly facts: string | null;
+  readonly defaultedAt: bigint | null;
   /** Last updated in a block a reorg removed: refresh it from the chain. */
   readonly stale: boolean;
 }
@@ -83,22 +89,48 @@ export interface InsertPaymentParameters extends LogPosition {
   readonly prepaid: bigint;
 }
 
-export type ActionState = "planned" | "sent" | "mined" | "dropped" | "failed";
+/**
+ * An action's life: `planned` (waiting for its time, or for `notBefore` after a retryable outcome), `sent` (in a
+ * signed transaction that may not be mined yet), `done` (its effect holds: mined, or a notice written), `dropped`
+ * (nothing to do any more: the chain already holds the fact, or it no longer applies), `failed` (gave up; an operator
+ * looks at `lastError`).
+ */
+export type ActionState = "planned" | "sent" | "done" | "dropped" | "failed";
 
-/** An action's idempotency key: at most one action per loan, kind and installment. */
-export interface ActionKey {
+/** An action as the decision core names it: at most one per key, whatever happens. */
+export interface PlanActionParameters {
+  /** The decision core's idempotency key (`decisions.ts`), e.g. `7:declareDefault:d0`. */
+  readonly key: string;
   readonly loanId: bigint;
   /** What to do, e.g. the contract function (`declareDefault`) or a notice. */
   readonly kind: string;
   /** The installment it is about; 0 for an action that is not per installment. */
   readonly installment: number;
+  /** Chain time from which it is valid (null: the core does not date it). */
+  readonly validFrom: bigint | null;
+  /** What the executor needs to carry it out; bigints as decimal strings. */
+  readonly payload: Readonly<Record<string, unknown>>;
 }
 
-export interface ActionRecord extends ActionKey {
+export interface ActionRecord {
   readonly id: number;
+  readonly key: string;
+  readonly loanId: bigint;
+  readonly kind: string;
+  readonly installment: number;
+  readonly validFrom: bigint | null;
+  readonly payload: Readonly<Record<string, string | number | boolean | null>>;
   readonly state: ActionState;
+  /** Chain time before which it is not tried again (0: any time). */
+  readonly notBefore: bigint;
   readonly attempts: number;
+  /** How it ended or why it waits: `mined`, `notified`, `recorded`, or the contract's error name. */
+  readonly outcome: string | null;
   readonly lastError: string | null;
+  /** The transaction that carried it last. */
+  readonly txHash: Hash | null;
+  /** The block whose transaction made it `done`, `dropped` or `failed` (null: off chain or not mined). */
+  readonly doneBlock: bigint | null;
   readonly createdAtMs: number;
   readonly updatedAtMs: number;
 }
@@ -115,6 +147,14 @@ export interface MarkActionParameters {
   readonly attempted?: boolean;
   /** Recorded as the last error; null clears it, undefined leaves it. */
   readonly error?: string | null;
+  /** Recorded as the outcome; null clears it, undefined leaves it. */
+  readonly outcome?: string | null;
+  /** The transaction that carries it; undefined leaves it. */
+  readonly txHash?: Hash | null;
+  /** The block that settled it; undefined leaves it. */
+  readonly doneBlock?: bigint | null;
+  /** Chain time before which not to try again; undefined leaves it. */
+  readonly notBefore?: bigint;
 }
 
 export type TransactionState = "sent" | "mined" | "reverted" | "dropped" | "replaced";
@@ -126,9 +166,28 @@ export interface RecordTransactionParameters {
   readonly gasLimit: bigint;
   readonly maxFeePerGas: bigint;
   readonly maxPriorityFeePerGas: bigint;
-  /** The head when it was sent. */
+  /** The head when it was signed. */
   readonly sentBlock: bigint;
+  /** The signed transaction, stored before it is broadcast. */
+  readonly raw: Hex;
+  /** The contract function it calls. */
+  readonly functionName: string;
   /** The actions it carries. */
+  readonly actionIds: readonly number[];
+}
+
+export interface TransactionRecord {
+  readonly hash: Hash;
+  readonly account: Address;
+  readonly nonce: number;
+  readonly gasLimit: bigint;
+  readonly maxFeePerGas: bigint;
+  readonly maxPriorityFeePerGas: bigint;
+  readonly state: TransactionState;
+  readonly sentBlock: bigint;
+  readonly minedBlock: bigint | null;
+  readonly raw: Hex | null;
+  readonly functionName: string | null;
   readonly actionIds: readonly number[];
 }
 
@@ -147,4 +206,27 @@ export interface RollbackResult {
   readonly transactions: number;
   /** Loans last updated above the ancestor, now marked stale: refresh them before acting on them. */
   readonly staleLoanIds: readonly bigint[];
+}
+
+/** A payment a bank reported, as stored (issue 6 adds the feeds; the keeper relays matched ones). */
+export type BankRecordState = "received" | "matched" | "suspense" | "relayed";
+
+export interface InsertBankRecordParameters {
+  readonly source: string;
+  /** The bank's own reference: a payment is stored once per reference, whatever feed brings it. */
+  readonly bankReference: string;
+  /** The loan reference the payer wrote (remittance information). */
+  readonly loanReference: string;
+  /** The loan it matched (null: unmatched, in suspense). */
+  readonly loanId: bigint | null;
+  readonly amount: bigint;
+  /** Unix seconds, as the bank reports it. */
+  readonly paidAt: bigint;
+  readonly rawPayload: string;
+}
+
+export interface BankRecordRow extends InsertBankRecordParameters {
+  readonly id: number;
+  readonly state: BankRecordState;
+  readonly relayTx: Hash | null;
 }

@@ -1,0 +1,399 @@
+/**
+ * The keeper's configuration, built once at start-up from the command line, the environment and an optional JSON
+ * file, validated with zod, and frozen. A bad value stops the keeper before it does anything, with one message that
+ * lists every bad field.
+ *
+ * Precedence, highest first: `argv` flags (`--rpc-url`, `--http-port`, ...), environment variables (`KEEPER_*`), the
+ * JSON file named by `--config` or `KEEPER_CONFIG_FILE` (keys are the `KeeperConfig` field names: `rpcUrl`,
+ * `httpPort`, ...), then the defaults. An empty environment variable counts as unset, and so does `null` in the file.
+ *
+ * Without an RPC URL the keeper runs in embedded mode: it starts its own local chain and deploys the loan book there.
+ *
+ * This module never reads `process.env`: the caller passes it (`buildConfig({ env: process.env })`).
+ */
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { getAddress, isAddress, type Address, type Hex } from "viem";
+import { z } from "zod";
+
+/** pino's levels, quietest last. */
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * Hardhat's default account #2 (mnemonic "test test ... junk"), the keeper's key on the embedded chain. Public
+ * knowledge: never fund it on a real network.
+ */
+export const EMBEDDED_KEEPER_PRIVATE_KEY: Hex = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a";
+
+/** Settings that do not depend on the mode. */
+interface KeeperConfigBase {
+  /** The keeper's transaction key. */
+  readonly privateKey: Hex;
+  /** The key that signs bank-payment attestations (the keeper's key unless set). */
+  readonly bankSignerKey: Hex;
+  /** Where the chain follower starts when the database is new. */
+  readonly startBlock: bigint;
+  readonly dbPath: string;
+  /** Blocks a block must be buried under before the keeper acts on it. */
+  readonly confirmations: number;
+  readonly httpHost: string;
+  /** 0 lets the system pick a free port. */
+  readonly httpPort: number;
+  readonly logLevel: LogLevel;
+  readonly pollIntervalMs: number;
+  /** A transaction unmined for this many blocks is resent with a higher fee. */
+  readonly bumpAfterBlocks: number;
+  /** Loans per keeper batch transaction. */
+  readonly batchSize: number;
+  /** Blocks per `eth_getLogs` call. */
+  readonly logRange: number;
+  /** Port of the embedded chain (0 picks a free one); unused in RPC mode. */
+  readonly chainPort: number;
+}
+
+/** A keeper attached to an existing chain and loan book. */
+export interface RpcKeeperConfig extends KeeperConfigBase {
+  readonly mode: "rpc";
+  readonly rpcUrl: string;
+  readonly loanBookAddress: Address;
+}
+
+/** A keeper that starts its own local chain and deploys the loan book on it. */
+export interface EmbeddedKeeperConfig extends KeeperConfigBase {
+  readonly mode: "embedded";
+  readonly rpcUrl: null;
+  readonly loanBookAddress: null;
+}
+
+export type KeeperConfig = RpcKeeperConfig | EmbeddedKeeperConfig;
+
+/** One bad setting: which field, under which names it is set, and what is wrong with it. */
+export interface ConfigIssue {
+  /** The `KeeperConfig` field (also the key in the JSON file), or `configFile` / `argv`. */
+  readonly field: string;
+  /** The environment variable that sets it, when there is one. */
+  readonly envVar: string | undefined;
+  /** Where the bad value came from, when it came from somewhere. */
+  readonly source: ConfigSource | undefined;
+  /** What is wrong, e.g. `must be an integer from 0 to 65535, got "99999"`. */
+  readonly problem: string;
+}
+
+/** Thrown by `buildConfig` with every bad setting at once. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  readonly issues: readonly ConfigIssue[];
+
+  constructor(issues: readonly ConfigIssue[]) {
+    const lines = issues.map((issue) => `  - ${describeIssue(issue)}`);
+    const count = issues.length === 1 ? "1 problem" : `${issues.length} problems`;
+    super(`Invalid keeper configuration (${count}):\n${lines.join("\n")}`);
+    this.issues = issues;
+  }
+}
+
+export type ConfigSource = "argv" | "env" | "file";
+
+export interface BuildConfigParameters {
+  /** The environment, `process.env` in production. */
+  env: Readonly<Record<string, string | undefined>>;
+  /** Command-line arguments after the program name: `--config <file>` and one `--<field-in-kebab-case>` per field. */
+  argv?: readonly string[];
+  /** Reads the config file as UTF-8 text (`fs.readFileSync` unless given). */
+  readFile?: (path: string) => string;
+}
+
+/*//////////////////////////////////////////////////////////////
+                         FIELDS AND THEIR RULES
+//////////////////////////////////////////////////////////////*/
+
+const DECIMAL_INTEGER = /^-?\d+$/;
+const PRIVATE_KEY = /^0x[0-9a-fA-F]{64}$/;
+const HEX_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+
+/** Decimal strings (the environment, the command line) become numbers; anything else is left for zod to refuse. */
+const toNumber = (value: unknown) => (typeof value === "string" && DECIMAL_INTEGER.test(value) ? Number(value) : value);
+const toBigInt = (value: unknown) =>
+  typeof value === "string" && DECIMAL_INTEGER.test(value)
+    ? BigInt(value)
+    : typeof value === "number" && Number.isSafeInteger(value)
+      ? BigInt(value)
+      : value;
+
+function integer(min: number, max: number) {
+  const message = `must be an integer from ${min} to ${max}`;
+  return z.preprocess(toNumber, z.number({ message }).int({ message }).min(min, { message }).max(max, { message }));
+}
+
+function text(message: string) {
+  return z.string({ message }).min(1, { message });
+}
+
+const privateKey = z
+  .string({ message: "must be 0x followed by 64 hex digits" })
+  .regex(PRIVATE_KEY, { message: "must be 0x followed by 64 hex digits" })
+  .transform((key) => key.toLowerCase() as Hex);
+
+const fields = {
+  rpcUrl: {
+    env: "KEEPER_RPC_URL",
+    secret: false,
+    schema: z
+      .string({ message: "must be an http(s) URL" })
+      .url({ message: "must be an http(s) URL" })
+      .refine((url) => /^https?:$/.test(new URL(url).protocol), { message: "must be an http(s) URL" }),
+  },
+  privateKey: { env: "KEEPER_PRIVATE_KEY", secret: true, schema: privateKey },
+  bankSignerKey: { env: "KEEPER_BANK_SIGNER_KEY", secret: true, schema: privateKey },
+  loanBookAddress: {
+    env: "KEEPER_LOAN_BOOK_ADDRESS",
+    secret: false,
+    schema: z
+      .string({ message: "must be a 0x address (40 hex digits)" })
+      .regex(HEX_ADDRESS, { message: "must be a 0x address (40 hex digits)" })
+      .refine((address) => isAddress(address), { message: "has a wrong EIP-55 checksum (mixed case)" })
+      .transform((address) => getAddress(address)),
+  },
+  startBlock: {
+    env: "KEEPER_START_BLOCK",
+    secret: false,
+    schema: z.preprocess(
+      toBigInt,
+      z.bigint({ message: "must be a block number (an integer >= 0)" }).min(0n, {
+        message: "must be a block number (an integer >= 0)",
+      }),
+    ),
+  },
+  dbPath: { env: "KEEPER_DB_PATH", secret: false, schema: text("must be a file path") },
+  confirmations: { env: "KEEPER_CONFIRMATIONS", secret: false, schema: integer(0, 64) },
+  httpHost: { env: "KEEPER_HTTP_HOST", secret: false, schema: text("must be a host name or IP address") },
+  httpPort: { env: "KEEPER_HTTP_PORT", secret: false, schema: integer(0, 65_535) },
+  logLevel: {
+    env: "KEEPER_LOG_LEVEL",
+    secret: false,
+    schema: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(", ")}` }),
+  },
+  pollIntervalMs: { env: "KEEPER_POLL_INTERVAL_MS", secret: false, schema: integer(10, 60_000) },
+  bumpAfterBlocks: { env: "KEEPER_BUMP_AFTER_BLOCKS", secret: false, schema: integer(1, 1_000) },
+  batchSize: { env: "KEEPER_BATCH_SIZE", secret: false, schema: integer(1, 500) },
+  logRange: { env: "KEEPER_LOG_RANGE", secret: false, schema: integer(1, 100_000) },
+  chainPort: { env: "KEEPER_CHAIN_PORT", secret: false, schema: integer(0, 65_535) },
+} as const;
+
+type Field = keyof typeof fields;
+const FIELD_NAMES = Object.keys(fields) as Field[];
+
+/** Every field optional: the defaults and the rules between fields are applied after parsing. */
+const configSchema = z
+  .object(Object.fromEntries(FIELD_NAMES.map((name) => [name, fields[name].schema.optional()])) as {
+    [F in Field]: z.ZodOptional<(typeof fields)[F]["schema"]>;
+  })
+  .strict();
+
+type ParsedConfig = z.infer<typeof configSchema>;
+
+/** The environment variable naming the JSON config file. */
+export const CONFIG_FILE_ENV = "KEEPER_CONFIG_FILE";
+
+const DEFAULTS = {
+  startBlock: 0n,
+  dbPath: ".keeper/keeper.sqlite",
+  httpHost: "127.0.0.1",
+  httpPort: 8080,
+  logLevel: "info",
+  pollIntervalMs: 1_000,
+  bumpAfterBlocks: 3,
+  batchSize: 50,
+  logRange: 2_000,
+  chainPort: 8545,
+} as const;
+/** Confirmation depth by mode: a real chain reorganises, the embedded one does not. */
+const DEFAULT_CONFIRMATIONS = { rpc: 2, embedded: 0 } as const;
+
+/*//////////////////////////////////////////////////////////////
+                              BUILDING
+//////////////////////////////////////////////////////////////*/
+
+interface RawValue {
+  value: unknown;
+  source: ConfigSource;
+}
+
+/**
+ * Reads, validates and freezes the keeper's configuration; throws a `ConfigError` listing every bad field.
+ *
+ * @example
+ * const config = buildConfig({ env: process.env, argv: process.argv.slice(2) });
+ * config.mode; // "embedded" without KEEPER_RPC_URL
+ */
+export function buildConfig({ env, argv = [], readFile = readUtf8 }: BuildConfigParameters): KeeperConfig {
+  const issues: ConfigIssue[] = [];
+  const flags = readArgv(argv, issues);
+
+  const raw = new Map<Field, RawValue>();
+  const configFile = flags.configFile ?? nonEmpty(env[CONFIG_FILE_ENV]);
+  if (configFile !== undefined) {
+    for (const [name, value] of Object.entries(readConfigFile(configFile, readFile, issues))) {
+      if (value !== null) raw.set(name as Field, { value, source: "file" });
+    }
+  }
+  for (const name of FIELD_NAMES) {
+    const value = nonEmpty(env[fields[name].env]);
+    if (value !== undefined) raw.set(name, { value, source: "env" });
+  }
+  for (const [name, value] of flags.values) raw.set(name, { value, source: "argv" });
+
+  const parsed = configSchema.safeParse(Object.fromEntries([...raw].map(([name, { value }]) => [name, value])));
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) issues.push(...toConfigIssues(issue, raw));
+  }
+  const values: ParsedConfig = parsed.success ? parsed.data : {};
+
+  // Rules between fields, judged on what was given (a bad RPC URL still means RPC mode was meant).
+  const mode = raw.has("rpcUrl") ? "rpc" : "embedded";
+  if (mode === "rpc") {
+    for (const name of ["privateKey", "loanBookAddress"] as const) {
+      if (!raw.has(name)) issues.push(issueFor(name, undefined, `is required when ${fields.rpcUrl.env} is set`));
+    }
+  } else if (raw.has("loanBookAddress")) {
+    issues.push(
+      issueFor(
+        "loanBookAddress",
+        raw.get("loanBookAddress")?.source,
+        `is only used with ${fields.rpcUrl.env}: the embedded chain deploys its own loan book`,
+      ),
+    );
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+
+  const privateKey = values.privateKey ?? EMBEDDED_KEEPER_PRIVATE_KEY;
+  const base: KeeperConfigBase = {
+    privateKey,
+    bankSignerKey: values.bankSignerKey ?? privateKey,
+    startBlock: values.startBlock ?? DEFAULTS.startBlock,
+    dbPath: values.dbPath ?? DEFAULTS.dbPath,
+    confirmations: values.confirmations ?? DEFAULT_CONFIRMATIONS[mode],
+    httpHost: values.httpHost ?? DEFAULTS.httpHost,
+    httpPort: values.httpPort ?? DEFAULTS.httpPort,
+    logLevel: values.logLevel ?? DEFAULTS.logLevel,
+    pollIntervalMs: values.pollIntervalMs ?? DEFAULTS.pollIntervalMs,
+    bumpAfterBlocks: values.bumpAfterBlocks ?? DEFAULTS.bumpAfterBlocks,
+    batchSize: values.batchSize ?? DEFAULTS.batchSize,
+    logRange: values.logRange ?? DEFAULTS.logRange,
+    chainPort: values.chainPort ?? DEFAULTS.chainPort,
+  };
+  // Both are present in RPC mode, or an issue was thrown above.
+  const config: KeeperConfig =
+    mode === "rpc"
+      ? { mode, rpcUrl: values.rpcUrl as string, loanBookAddress: values.loanBookAddress as Address, ...base }
+      : { mode, rpcUrl: null, loanBookAddress: null, ...base };
+  return Object.freeze(config);
+}
+
+/**
+ * The configuration with its keys replaced by `"[redacted]"` and the start block as a string: safe to log.
+ *
+ * @example
+ * logger.info({ config: redactConfig(config) }, "keeper configured");
+ */
+export function redactConfig(config: KeeperConfig): Record<string, string | number | null> {
+  return {
+    ...config,
+    privateKey: "[redacted]",
+    bankSignerKey: "[redacted]",
+    startBlock: config.startBlock.toString(),
+  };
+}
+
+/*//////////////////////////////////////////////////////////////
+                              SOURCES
+//////////////////////////////////////////////////////////////*/
+
+const readUtf8 = (path: string) => readFileSync(path, "utf8");
+
+const nonEmpty = (value: string | undefined) => (value === undefined || value.trim() === "" ? undefined : value.trim());
+
+const kebab = (name: string) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+
+/** `--config <file>` and `--<field>` flags; every problem with them becomes an issue. */
+function readArgv(
+  argv: readonly string[],
+  issues: ConfigIssue[],
+): { configFile: string | undefined; values: Map<Field, string> } {
+  const values = new Map<Field, string>();
+  const options = Object.fromEntries([
+    ["config", { type: "string" as const }],
+    ...FIELD_NAMES.map((name) => [kebab(name), { type: "string" as const }]),
+  ]);
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false });
+  } catch (error) {
+    issues.push({
+      field: "argv",
+      envVar: undefined,
+      source: "argv",
+      problem: error instanceof Error ? error.message.split("\n")[0] : String(error),
+    });
+    return { configFile: undefined, values };
+  }
+  for (const name of FIELD_NAMES) {
+    const value = nonEmpty(parsed.values[kebab(name)] as string | undefined);
+    if (value !== undefined) values.set(name, value);
+  }
+  return { configFile: nonEmpty(parsed.values.config as string | undefined), values };
+}
+
+/** The JSON file's fields; an unreadable file, bad JSON or an unknown key is an issue (and gives no fields). */
+function readConfigFile(path: string, readFile: (path: string) => string, issues: ConfigIssue[]): object {
+  const fileIssue = (problem: string) =>
+    issues.push({ field: "configFile", envVar: CONFIG_FILE_ENV, source: undefined, problem: `${path}: ${problem}` });
+  let content: unknown;
+  try {
+    content = JSON.parse(readFile(path));
+  } catch (error) {
+    fileIssue(error instanceof SyntaxError ? `is not valid JSON (${error.message})` : `cannot be read (${error})`);
+    return {};
+  }
+  if (typeof content !== "object" || content === null || Array.isArray(content)) {
+    fileIssue("must hold a JSON object of settings");
+    return {};
+  }
+  const unknown = Object.keys(content).filter((key) => !(FIELD_NAMES as string[]).includes(key));
+  if (unknown.length > 0) {
+    fileIssue(`has unknown keys ${unknown.map((key) => JSON.stringify(key)).join(", ")}; the keys are ${FIELD_NAMES.join(", ")}`);
+    return {};
+  }
+  return content;
+}
+
+/*//////////////////////////////////////////////////////////////
+                              MESSAGES
+//////////////////////////////////////////////////////////////*/
+
+function issueFor(field: Field, source: ConfigSource | undefined, problem: string): ConfigIssue {
+  return { field, envVar: fields[field].env, source, problem };
+}
+
+function toConfigIssues(issue: z.ZodIssue, raw: Map<Field, RawValue>): ConfigIssue[] {
+  if (issue.code === "unrecognized_keys") {
+    return issue.keys.map((key) => ({ field: key, envVar: undefined, source: undefined, problem: "is not a setting" }));
+  }
+  const field = issue.path[0] as Field;
+  const given = raw.get(field);
+  const got = given === undefined || fields[field].secret ? "" : `, got ${show(given.value)}`;
+  return [issueFor(field, given?.source, `${issue.message}${got}`)];
+}
+
+function show(value: unknown): string {
+  const json = JSON.stringify(value) ?? String(value);
+  return json.length > 80 ? `${json.slice(0, 77)}...` : json;
+}
+
+const SOURCE_NAMES: Record<ConfigSource, string> = { argv: "command line", env: "environment", file: "config file" };
+
+function describeIssue({ field, envVar, source, problem }: ConfigIssue): string {
+  const names = [envVar, source === undefined ? undefined : `from the ${SOURCE_NAMES[source]}`].filter(Boolean);
+  return `${field}${names.length > 0 ? ` (${names.join(", ")})` : ""}: ${problem}`;
+}
