@@ -186,9 +186,11 @@ const FIELD_NAMES = Object.keys(fields) as Field[];
 
 /** Every field optional: the defaults and the rules between fields are applied after parsing. */
 const configSchema = z
-  .object(Object.fromEntries(FIELD_NAMES.map((name) => [name, fields[name].schema.optional()])) as {
-    [F in Field]: z.ZodOptional<(typeof fields)[F]["schema"]>;
-  })
+  .object(
+    Object.fromEntries(FIELD_NAMES.map((name) => [name, fields[name].schema.optional()])) as {
+      [F in Field]: z.ZodOptional<(typeof fields)[F]["schema"]>;
+    },
+  )
   .strict();
 
 type ParsedConfig = z.infer<typeof configSchema>;
@@ -326,23 +328,28 @@ function readArgv(
     ["config", { type: "string" as const }],
     ...FIELD_NAMES.map((name) => [kebab(name), { type: "string" as const }]),
   ]);
-  let parsed;
+  const argvIssue = (problem: string) => issues.push({ field: "argv", envVar: undefined, source: "argv", problem });
+  let parsed: Record<string, string | undefined>;
   try {
-    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false });
+    const result = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false, tokens: true });
+    // parseArgs keeps the last of a repeated option; here a repeat is a mistake.
+    const names = result.tokens.flatMap((token) => (token.kind === "option" ? [token.rawName] : []));
+    const repeated = names.filter((name, i) => names.indexOf(name) !== i);
+    if (repeated.length > 0) {
+      argvIssue(`${[...new Set(repeated)].join(", ")} given more than once`);
+      return { configFile: undefined, values };
+    }
+    // Every option is a string option.
+    parsed = result.values as typeof parsed;
   } catch (error) {
-    issues.push({
-      field: "argv",
-      envVar: undefined,
-      source: "argv",
-      problem: error instanceof Error ? error.message.split("\n")[0] : String(error),
-    });
+    argvIssue(error instanceof Error ? error.message.split("\n")[0] : String(error));
     return { configFile: undefined, values };
   }
   for (const name of FIELD_NAMES) {
-    const value = nonEmpty(parsed.values[kebab(name)] as string | undefined);
+    const value = nonEmpty(parsed[kebab(name)]);
     if (value !== undefined) values.set(name, value);
   }
-  return { configFile: nonEmpty(parsed.values.config as string | undefined), values };
+  return { configFile: nonEmpty(parsed.config), values };
 }
 
 /** The JSON file's fields; an unreadable file, bad JSON or an unknown key is an issue (and gives no fields). */
@@ -362,7 +369,9 @@ function readConfigFile(path: string, readFile: (path: string) => string, issues
   }
   const unknown = Object.keys(content).filter((key) => !(FIELD_NAMES as string[]).includes(key));
   if (unknown.length > 0) {
-    fileIssue(`has unknown keys ${unknown.map((key) => JSON.stringify(key)).join(", ")}; the keys are ${FIELD_NAMES.join(", ")}`);
+    fileIssue(
+      `has unknown keys ${unknown.map((key) => JSON.stringify(key)).join(", ")}; the keys are ${FIELD_NAMES.join(", ")}`,
+    );
     return {};
   }
   return content;
