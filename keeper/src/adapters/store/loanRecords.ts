@@ -97,7 +97,18 @@ export function createLoanRecords(db: Database.Database) {
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tx_hash, log_index) DO NOTHING`,
   );
 
+  const selectOrigination = db.prepare(
+    "SELECT args FROM events WHERE loan_id = ? AND name = 'LoanOriginated' ORDER BY block_number DESC LIMIT 1",
+  );
+
   return {
+    /** The principal its `LoanOriginated` event gave (null: no such event stored). */
+    loanPrincipalFromEvents(id: bigint): bigint | null {
+      const row = selectOrigination.get(id) as { args: string } | undefined;
+      if (row === undefined) return null;
+      return BigInt((JSON.parse(row.args) as { principal: string }).principal);
+    },
+
     /** Writes the loan as read at `updatedBlock`, clearing its stale mark. */
     upsertLoan(loan: UpsertLoanParameters): void {
       upsertLoanRow.run({

@@ -1,0 +1,211 @@
+/**
+ * The keeper service: the one place that wires config, chain, store, loop and HTTP together (`npm start`).
+ *
+ * With `KEEPER_RPC_URL` it follows that chain's loan book. Without it, it starts its own local chain (`hardhat node`
+ * on 127.0.0.1), deploys the loan book there with Ignition, and starts from an empty database, so that it runs
+ * with no setup at all.
+ */
+import { mkdirSync, rmSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { loanBookAbi } from "./abi/loanBook.ts";
+import { createPublicClient, createWalletClient, http, type Address, type Hex, type PublicClient } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { buildConfig, ConfigError, redactConfig, type KeeperConfig } from "./config.ts";
+import { createLogger, type Logger } from "./runtime/logger.ts";
+import type { LocalChain } from "./adapters/chain/localChain.ts";
+import { createLoanReader } from "./adapters/chain/loanReader.ts";
+import { openStore, type Store } from "./adapters/store/openStore.ts";
+import { createFollower } from "./runtime/follower.ts";
+import { createPlanner } from "./runtime/planner.ts";
+import { createExecutor } from "./runtime/executor.ts";
+import { createKeeper } from "./runtime/keeper.ts";
+import { createMetrics } from "./runtime/metrics.ts";
+import { createHttpServer, type ListeningHttpServer } from "./http/createHttpServer.ts";
+
+/** Retries of one JSON-RPC request before a pass gives up on it (the next pass starts over). */
+const RPC_RETRIES = 3;
+
+export interface RunningKeeper {
+  readonly url: string;
+  readonly loanBook: Address;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the keeper from its configuration.
+ *
+ * @example
+ * const keeper = await startKeeper(buildConfig({ env: process.env }), createLogger({ level: "info" }));
+ */
+export async function startKeeper(config: KeeperConfig, logger: Logger): Promise<RunningKeeper> {
+  let chain: LocalChain | null = null;
+  let store: Store | null = null;
+  let server: ListeningHttpServer | null = null;
+  const controller = new AbortController();
+  let loop: Promise<void> = Promise.resolve();
+  const stop = async () => {
+    controller.abort();
+    await loop;
+    await server?.close();
+    store?.close();
+    await chain?.stop();
+  };
+  try {
+    let rpcUrl: string;
+    let loanBook: Address;
+    let startBlock = config.startBlock;
+    if (config.mode === "embedded") {
+      // Hardhat and Ignition are loaded only here: following a real chain needs neither.
+      const { startLocalChain } = await import("./adapters/chain/localChain.ts");
+      const { deployLocalStack } = await import("./adapters/chain/deployLocalStack.ts");
+      chain = await startLocalChain({ port: config.chainPort, logger });
+      const stack = await deployLocalStack({ rpcUrl: chain.url });
+      rpcUrl = chain.url;
+      loanBook = stack.loanBook;
+      startBlock = stack.deployBlock;
+      // A new chain: a database from an earlier embedded run describes a chain that is gone.
+      rmSync(config.dbPath, { force: true });
+      rmSync(`${config.dbPath}-wal`, { force: true });
+      rmSync(`${config.dbPath}-shm`, { force: true });
+      await registerBankSigner(
+        rpcUrl,
+        loanBook,
+        stack.accounts.lender,
+        privateKeyToAccount(config.bankSignerKey).address,
+      );
+      logger.info({ rpcUrl, loanBook, token: stack.token, accounts: stack.accounts }, "embedded chain deployed");
+    } else {
+      rpcUrl = config.rpcUrl;
+      loanBook = config.loanBookAddress;
+    }
+
+    const client = createPublicClient({
+      transport: http(rpcUrl, { retryCount: RPC_RETRIES, retryDelay: 100, timeout: 10_000 }),
+      pollingInterval: config.pollIntervalMs,
+    }) as PublicClient;
+    const chainId = await client.getChainId();
+    const account = privateKeyToAccount(config.privateKey);
+    const bankSigner = privateKeyToAccount(config.bankSignerKey as Hex);
+
+    if (config.dbPath !== ":memory:") mkdirSync(dirname(config.dbPath), { recursive: true });
+    store = openStore(config.dbPath);
+    const reader = createLoanReader({ client, loanBook });
+    const follower = createFollower({
+      client,
+      store,
+      reader,
+      loanBook,
+      confirmations: config.confirmations,
+      logRange: config.logRange,
+      startBlock,
+      logger: logger.child({ component: "follower" }),
+    });
+    const planner = createPlanner({ store, logger: logger.child({ component: "planner" }) });
+    const executor = createExecutor({
+      client,
+      account,
+      bankSigner,
+      store,
+      loanBook,
+      chainId,
+      bumpAfterBlocks: config.bumpAfterBlocks,
+      batchSize: config.batchSize,
+      logger: logger.child({ component: "executor" }),
+    });
+    const keeper = createKeeper({
+      client,
+      store,
+      follower,
+      planner,
+      executor,
+      loanBook,
+      keeper: account.address,
+      chainId,
+      mode: config.mode,
+      confirmations: config.confirmations,
+      pollIntervalMs: config.pollIntervalMs,
+      logger,
+    });
+    const readModel = store.readModel;
+    const metrics = createMetrics({ readModel, status: keeper.status });
+    const chainNow = () => keeper.status().processedTime ?? 0n;
+    server = await createHttpServer({
+      readModel,
+      metrics,
+      status: keeper.status,
+      logger: logger.child({ component: "http" }),
+      clock: Date.now,
+      chainNow,
+    }).listen(config.httpPort, config.httpHost);
+    loop = keeper.run(controller.signal);
+    logger.info(
+      { url: server.url, dashboard: `${server.url}/api/loans`, loanBook, rpcUrl, chainId, keeper: account.address },
+      "keeper started",
+    );
+    return { url: server.url, loanBook, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** On the embedded chain, the lender (an unlocked node account) registers the keeper's bank signer. */
+async function registerBankSigner(rpcUrl: string, loanBook: Address, lender: Address, signer: Address) {
+  const transport = http(rpcUrl);
+  const client = createPublicClient({ transport });
+  const registered = await client.readContract({
+    address: loanBook,
+    abi: loanBookAbi,
+    functionName: "isBankSigner",
+    args: [lender, signer],
+  });
+  if (registered) return;
+  const wallet = createWalletClient({ account: lender, transport });
+  const hash = await wallet.writeContract({
+    address: loanBook,
+    abi: loanBookAbi,
+    functionName: "setBankSigner",
+    args: [signer, true],
+    chain: null,
+  });
+  await client.waitForTransactionReceipt({ hash });
+}
+
+async function main(): Promise<void> {
+  let config: KeeperConfig;
+  try {
+    config = buildConfig({ env: process.env, argv: process.argv.slice(2) });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger({ level: config.logLevel });
+  logger.info({ config: redactConfig(config) }, "configuration");
+  const keeper = await startKeeper(config, logger);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "stopping");
+    keeper.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: String(error) }, "stop failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`keeper: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  });
+}

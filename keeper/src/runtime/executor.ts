@@ -1,0 +1,450 @@
+/**
+ * The executor: carries out planned actions exactly once.
+ *
+ * - Off-chain actions (reminders, late marks, the default notice) are recorded done at once (issue 6 delivers them).
+ * - On-chain actions are simulated one by one against the latest state (the contract's custom errors decide what
+ *   to do with a refusal: `core/outcomes.ts`), then the eligible ones of a kind go in one batch transaction.
+ * - Write-ahead: the transaction is signed, and its nonce, signed bytes and actions are committed to SQLite, before
+ *   it is broadcast. A restart re-broadcasts exactly those bytes (same nonce, same hash): an action is never put in
+ *   a second nonce while its first may still be mined. "Already known" and "nonce too low" are facts, not errors.
+ * - A transaction unmined after `bumpAfterBlocks` is replaced at the same nonce with higher fees; whichever of them
+ *   is mined settles the actions, the others are marked replaced.
+ * - Receipts settle actions only once their block is processed by the follower (past the confirmation depth), so a
+ *   reorg that removes it rolls them back with the store (`chainState.rollbackTo`).
+ */
+import {
+  BaseError,
+  ContractFunctionRevertedError,
+  TransactionReceiptNotFoundError,
+  decodeEventLog,
+  encodeFunctionData,
+  keccak256,
+  parseTransaction,
+  toFunctionSelector,
+  type Address,
+  type Hash,
+  type Hex,
+  type LocalAccount,
+  type PublicClient,
+  type TransactionReceipt,
+} from "viem";
+import type { Logger } from "pino";
+import { loanBookAbi } from "../abi/loanBook.ts";
+import { bankPaymentTypedData } from "../core/typedData.ts";
+import { defaultSkippedOutcome, outcomeOf, type Outcome } from "../core/outcomes.ts";
+import type { Store } from "../adapters/store/openStore.ts";
+import type { ActionRecord, TransactionRecord } from "../adapters/store/types.ts";
+
+export interface ExecutorParameters {
+  readonly client: PublicClient;
+  readonly account: LocalAccount;
+  /** Signs bank payment attestations (a signer the lender registered with `setBankSigner`). */
+  readonly bankSigner: LocalAccount;
+  readonly store: Store;
+  readonly loanBook: Address;
+  readonly chainId: number;
+  readonly bumpAfterBlocks: number;
+  readonly batchSize: number;
+  readonly logger: Logger;
+}
+
+/** The contract functions of each on-chain action kind: one loan, and a batch. */
+const CALLS = {
+  declareDefault: { single: "declareDefault", batch: "declareDefaults" },
+  breachCommitment: { single: "breachCommitment", batch: "breachCommitments" },
+  autoDebit: { single: "autoDebit", batch: "autoDebits" },
+  relayBankPayment: { single: "recordBankPayment", batch: "recordBankPayments" },
+} as const;
+type OnChainKind = keyof typeof CALLS;
+const isOnChain = (kind: string): kind is OnChainKind => kind in CALLS;
+
+/** Off-chain kinds and the outcome that records them. */
+const OFF_CHAIN_OUTCOME: Readonly<Record<string, string>> = {
+  markLate: "recorded",
+  remindBeforeDue: "queued",
+  remindDueToday: "queued",
+  remindLate1: "queued",
+  remindLate7: "queued",
+  defaultNotice: "queued",
+};
+
+/** Attempts after which an action that keeps failing is given up (an operator looks at it). */
+export const MAX_ATTEMPTS = 5;
+/** Wait before trying again after an unexplained failure (seconds of chain time). */
+const FAILURE_RETRY_SECONDS = 60n;
+/** A bank payment attestation is valid this long after it is signed (seconds). */
+const ATTESTATION_TTL_SECONDS = 86_400n;
+/** Gas headroom over the estimate: the state may move between the estimate and the block (percent). */
+const GAS_HEADROOM_PERCENT = 130n;
+/** A replacement must pay at least 10% more (geth, Hardhat); 12.5% leaves room for rounding (per mille). */
+const FEE_BUMP_PER_MILLE = 1_125n;
+
+/** Error selector → name, for the `reason` of `ActionSkipped`. */
+const ERROR_NAMES = new Map<Hex, string>(
+  loanBookAbi
+    .filter((item) => item.type === "error")
+    .map((item) => [
+      toFunctionSelector(`${item.name}(${item.inputs.map((input) => input.type).join(",")})`),
+      item.name,
+    ]),
+);
+
+interface Refusal {
+  readonly name: string;
+  readonly args: readonly unknown[];
+}
+
+/** The contract's custom error behind a failed call, if it reverted with one. */
+function refusalOf(error: unknown): Refusal | null {
+  if (!(error instanceof BaseError)) return null;
+  const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError);
+  if (!(reverted instanceof ContractFunctionRevertedError)) return null;
+  const name = reverted.data?.errorName ?? reverted.reason ?? "UnknownRevert";
+  return { name, args: reverted.data?.args ?? [] };
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error)).toLowerCase();
+/** The node already has the transaction (the broadcast was repeated): success. */
+const isAlreadyKnown = (m: string) => m.includes("already known") || m.includes("known transaction");
+/** The nonce is used: the transaction or one at its nonce was mined. Reconciling finds out which. */
+const isNonceTooLow = (m: string) => m.includes("nonce too low") || m.includes("nonce has already been used");
+
+export function createExecutor(parameters: ExecutorParameters) {
+  const { client, account, bankSigner, store, loanBook, chainId, logger } = parameters;
+  const address = account.address;
+  /** The block each pending transaction was last broadcast at (in memory: a restart re-broadcasts them all). */
+  const broadcastAt = new Map<Hash, bigint>();
+
+  async function broadcast(tx: { hash: Hash; raw: Hex; nonce: number }, head: bigint): Promise<void> {
+    broadcastAt.set(tx.hash, head);
+    try {
+      await client.sendRawTransaction({ serializedTransaction: tx.raw });
+      logger.info({ tx: tx.hash, nonce: tx.nonce }, "transaction broadcast");
+    } catch (error) {
+      const m = messageOf(error);
+      if (isAlreadyKnown(m) || isNonceTooLow(m)) return;
+      // Not sent (a gap below it, the node unreachable, the answer lost): the next pass broadcasts it again.
+      broadcastAt.delete(tx.hash);
+      logger.warn({ tx: tx.hash, nonce: tx.nonce, err: m.split("\n")[0] }, "broadcast failed: will retry");
+    }
+  }
+
+  function settleOutcome(action: ActionRecord, outcome: Outcome, name: string, now: bigint, block: bigint | null) {
+    const doneBlock = block ?? undefined;
+    switch (outcome.kind) {
+      case "retryAt":
+        store.markAction(action.id, { state: "planned", outcome: name, notBefore: outcome.at, doneBlock: null });
+        return;
+      case "retryLater":
+        store.markAction(action.id, {
+          state: "planned",
+          outcome: name,
+          notBefore: now + outcome.after,
+          doneBlock: null,
+        });
+        return;
+      case "drop":
+        store.markAction(action.id, { state: "dropped", outcome: name, doneBlock });
+        return;
+      case "fail": {
+        const attempts = action.attempts + 1;
+        store.markAction(action.id, {
+          state: attempts >= MAX_ATTEMPTS ? "failed" : "planned",
+          attempted: true,
+          outcome: name,
+          error: name,
+          notBefore: now + FAILURE_RETRY_SECONDS,
+          doneBlock: null,
+        });
+      }
+    }
+  }
+
+  /** The call of one action (relays sign the attestation now). */
+  async function argumentOf(action: ActionRecord, now: bigint): Promise<unknown> {
+    if (action.kind !== "relayBankPayment") return action.loanId;
+    const message = {
+      loanId: action.loanId,
+      amount: BigInt(action.payload.amount as string),
+      bankReferenceHash: action.payload.bankReference as Hex,
+      paidAt: BigInt(action.payload.paidAt as string),
+      deadline: now + ATTESTATION_TTL_SECONDS,
+    };
+    const signature = await bankSigner.signTypedData(bankPaymentTypedData(chainId, loanBook, message));
+    return { ...message, signer: bankSigner.address, signature };
+  }
+
+  /** Simulates each action alone; applies refusals; returns the eligible actions with their call arguments. */
+  async function simulate(kind: OnChainKind, actions: readonly ActionRecord[], now: bigint) {
+    const results = await Promise.all(
+      actions.map(async (action) => {
+        const argument = await argumentOf(action, now);
+        try {
+          await client.simulateContract({
+            account: address,
+            address: loanBook,
+            abi: loanBookAbi,
+            functionName: CALLS[kind].single,
+            args: [argument] as never,
+          });
+          return { action, argument, refusal: null };
+        } catch (error) {
+          const refusal = refusalOf(error);
+          if (refusal === null) throw error; // the node, not the contract: try the pass again
+          return { action, argument, refusal };
+        }
+      }),
+    );
+    const eligible: { action: ActionRecord; argument: unknown }[] = [];
+    store.transaction(() => {
+      for (const { action, argument, refusal } of results) {
+        if (refusal === null) {
+          eligible.push({ action, argument });
+          continue;
+        }
+        const outcome = outcomeOf(refusal.name, refusal.args);
+        logger.info(
+          { loanId: action.loanId, key: action.key, refusal: refusal.name, outcome: outcome.kind },
+          "refused",
+        );
+        settleOutcome(action, outcome, refusal.name, now, null);
+        if (refusal.name === "LoanBook_BankReferenceUsed") markRelayed(action, null);
+      }
+    });
+    return eligible;
+  }
+
+  function markRelayed(action: ActionRecord, txHash: Hash | null) {
+    for (const record of store.bankRecordsOfLoan(action.loanId)) {
+      if (record.state === "matched" && action.key.endsWith(`:b${action.payload.bankReference as string}`)) {
+        // The planner keyed the action by the hash; the follower marks records by hash as well.
+        store.markBankRecordRelayed(record.bankReference, txHash);
+      }
+    }
+  }
+
+  async function fees() {
+    const block = await client.getBlock({ blockTag: "latest" });
+    const priority = await client.estimateMaxPriorityFeePerGas().catch(() => 1_000_000_000n);
+    const base = block.baseFeePerGas ?? 0n;
+    return { maxFeePerGas: base * 2n + priority, maxPriorityFeePerGas: priority };
+  }
+
+  /** Signs, stores (with its nonce and actions, in one transaction), then broadcasts. */
+  async function send(kind: OnChainKind, batch: readonly { action: ActionRecord; argument: unknown }[], head: bigint) {
+    const single = batch.length === 1;
+    const functionName = single ? CALLS[kind].single : CALLS[kind].batch;
+    const args = single ? [batch[0].argument] : [batch.map((entry) => entry.argument)];
+    const data = encodeFunctionData({ abi: loanBookAbi, functionName, args } as never);
+    const estimate = await client.estimateGas({ account: address, to: loanBook, data });
+    const gas = (estimate * GAS_HEADROOM_PERCENT) / 100n;
+    const fee = await fees();
+    const nonce = store.getNextNonce(address)!;
+    const raw = await account.signTransaction!({
+      chainId,
+      type: "eip1559",
+      to: loanBook,
+      data,
+      nonce,
+      gas,
+      ...fee,
+    });
+    const hash = keccak256(raw);
+    store.transaction(() => {
+      // Another pass may not have taken this nonce meanwhile: the keeper is one process with one loop.
+      if (store.getNextNonce(address) !== nonce) throw new Error(`Nonce ${nonce} was taken while signing`);
+      store.recordTransaction({
+        hash,
+        account: address,
+        nonce,
+        gasLimit: gas,
+        ...fee,
+        sentBlock: head,
+        raw,
+        functionName,
+        actionIds: batch.map((entry) => entry.action.id),
+      });
+      for (const { action } of batch) store.markAction(action.id, { state: "sent", attempted: true, txHash: hash });
+      store.setNextNonce(address, nonce + 1);
+    });
+    logger.info({ tx: hash, nonce, functionName, loans: batch.map((e) => e.action.loanId) }, "transaction signed");
+    await broadcast({ hash, raw, nonce }, head);
+  }
+
+  /** Settles a mined transaction's actions from its receipt. */
+  function settle(tx: TransactionRecord, receipt: TransactionReceipt, now: bigint) {
+    const block = receipt.blockNumber;
+    store.transaction(() => {
+      const reverted = receipt.status !== "success";
+      store.markTransaction(tx.hash, { state: reverted ? "reverted" : "mined", minedBlock: block });
+      for (const sibling of store.transactionsAtNonce(address, tx.nonce)) {
+        if (sibling.hash !== tx.hash && sibling.state === "sent")
+          store.markTransaction(sibling.hash, { state: "replaced" });
+      }
+      const skipped = new Map<bigint, { name: string; outcome: Outcome }>();
+      for (const log of receipt.logs) {
+        if (log.address.toLowerCase() !== loanBook.toLowerCase()) continue;
+        try {
+          const event = decodeEventLog({ abi: loanBookAbi, data: log.data, topics: log.topics });
+          if (event.eventName === "DefaultSkipped") {
+            const { loanId, eligibleAt } = event.args;
+            skipped.set(loanId, { name: "DefaultSkipped", outcome: defaultSkippedOutcome(eligibleAt) });
+          } else if (event.eventName === "ActionSkipped") {
+            const { loanId, reason } = event.args;
+            const name = ERROR_NAMES.get(reason) ?? reason;
+            skipped.set(loanId, { name, outcome: outcomeOf(name) });
+          }
+        } catch {
+          // another event
+        }
+      }
+      for (const action of store.actionsOfTransaction(tx.hash)) {
+        if (reverted) {
+          settleOutcome(action, { kind: "fail" }, "reverted", now, null);
+          continue;
+        }
+        const skip = skipped.get(action.loanId);
+        if (skip !== undefined) {
+          settleOutcome(action, skip.outcome, skip.name, now, block);
+          if (skip.name === "LoanBook_BankReferenceUsed") markRelayed(action, null);
+        } else {
+          store.markAction(action.id, { state: "done", outcome: "mined", txHash: tx.hash, doneBlock: block });
+          if (action.kind === "relayBankPayment") markRelayed(action, tx.hash);
+        }
+      }
+    });
+    logger.info({ tx: tx.hash, block, status: receipt.status, gasUsed: receipt.gasUsed }, "transaction mined");
+  }
+
+  async function receiptOf(hash: Hash): Promise<TransactionReceipt | null> {
+    try {
+      return await client.getTransactionReceipt({ hash });
+    } catch (error) {
+      if (error instanceof TransactionReceiptNotFoundError) return null;
+      throw error;
+    }
+  }
+
+  /** Replaces the newest transaction at its nonce with one paying more. */
+  async function bump(tx: TransactionRecord, head: bigint) {
+    const parsed = parseTransaction(tx.raw!);
+    const current = await fees();
+    const raise = (old: bigint) => (old * FEE_BUMP_PER_MILLE + 999n) / 1_000n;
+    const maxPriorityFeePerGas = [raise(tx.maxPriorityFeePerGas), current.maxPriorityFeePerGas].reduce((a, b) =>
+      a > b ? a : b,
+    );
+    const maxFeePerGas = [raise(tx.maxFeePerGas), current.maxFeePerGas, maxPriorityFeePerGas].reduce((a, b) =>
+      a > b ? a : b,
+    );
+    const raw = await account.signTransaction!({
+      chainId,
+      type: "eip1559",
+      to: parsed.to!,
+      data: parsed.data!,
+      nonce: tx.nonce,
+      gas: tx.gasLimit,
+      maxFeePerGas,
+      maxPriorityFeePerGas,
+    });
+    const hash = keccak256(raw);
+    store.transaction(() => {
+      store.recordTransaction({
+        hash,
+        account: address,
+        nonce: tx.nonce,
+        gasLimit: tx.gasLimit,
+        maxFeePerGas,
+        maxPriorityFeePerGas,
+        sentBlock: head,
+        raw,
+        functionName: tx.functionName ?? "unknown",
+        actionIds: tx.actionIds,
+      });
+      for (const id of tx.actionIds) store.markAction(id, { state: "sent", txHash: hash });
+    });
+    logger.warn({ tx: hash, replaces: tx.hash, nonce: tx.nonce, maxFeePerGas }, "fee bump");
+    await broadcast({ hash, raw, nonce: tx.nonce }, head);
+  }
+
+  return {
+    /** Brings the nonce manager in line with the chain (at start-up, before any send). */
+    async start(): Promise<void> {
+      const chainNonce = await client.getTransactionCount({ address, blockTag: "pending" });
+      const stored = store.getNextNonce(address);
+      if (stored === undefined || stored < chainNonce) store.setNextNonce(address, chainNonce);
+      broadcastAt.clear();
+      logger.info({ account: address, nonce: store.getNextNonce(address), chainNonce }, "nonce manager ready");
+    },
+
+    /**
+     * Follows the transactions in flight: settles those mined at or below `settledBlock`, marks those whose nonce
+     * went to another, bumps those stuck, re-broadcasts the rest once per block (in nonce order: a node that
+     * automines refuses a gap).
+     */
+    async reconcile(head: bigint, settledBlock: bigint, now: bigint): Promise<void> {
+      const pending = store.pendingTransactions(address);
+      if (pending.length === 0) return;
+      const minedNonce = await client.getTransactionCount({ address, blockTag: "latest" });
+      const byNonce = new Map<number, TransactionRecord[]>();
+      for (const tx of pending) byNonce.set(tx.nonce, [...(byNonce.get(tx.nonce) ?? []), tx]);
+      for (const [nonce, txs] of [...byNonce.entries()].sort((a, b) => a[0] - b[0])) {
+        let settledOrWaiting = false;
+        for (const tx of txs) {
+          const receipt = await receiptOf(tx.hash);
+          if (receipt === null) continue;
+          settledOrWaiting = true;
+          if (receipt.blockNumber <= settledBlock) settle(tx, receipt, now);
+          break;
+        }
+        if (settledOrWaiting) continue;
+        if (nonce < minedNonce) {
+          // The nonce was used by a transaction this keeper does not have a receipt for (another sender of the
+          // same account): these never will be mined. Their actions are planned again.
+          store.transaction(() => {
+            for (const tx of txs) {
+              store.markTransaction(tx.hash, { state: "dropped" });
+              for (const action of store.actionsOfTransaction(tx.hash)) {
+                if (action.state === "sent") store.markAction(action.id, { state: "planned", outcome: "nonceTaken" });
+              }
+            }
+          });
+          logger.warn({ nonce }, "nonce used by another transaction: actions planned again");
+          continue;
+        }
+        const newest = txs[txs.length - 1];
+        if (head - newest.sentBlock >= BigInt(parameters.bumpAfterBlocks)) await bump(newest, head);
+        else if ((broadcastAt.get(newest.hash) ?? -1n) < head) await broadcast(newest as never, head);
+      }
+    },
+
+    /** Carries out the planned actions due at chain time `now`. */
+    async execute(now: bigint, head: bigint): Promise<number> {
+      const planned = store.nextActions(1_000, now);
+      const groups = new Map<OnChainKind, ActionRecord[]>();
+      const seen = new Set<string>();
+      store.transaction(() => {
+        for (const action of planned) {
+          if (!isOnChain(action.kind)) {
+            store.markAction(action.id, { state: "done", outcome: OFF_CHAIN_OUTCOME[action.kind] ?? "recorded" });
+            continue;
+          }
+          // One action per loan and kind in a batch: a batch's skip event names the loan only.
+          const slot = `${action.kind}:${action.loanId}`;
+          if (seen.has(slot)) continue;
+          seen.add(slot);
+          groups.set(action.kind, [...(groups.get(action.kind) ?? []), action]);
+        }
+      });
+      let sent = 0;
+      for (const [kind, actions] of groups) {
+        for (let i = 0; i < actions.length; i += parameters.batchSize) {
+          const eligible = await simulate(kind, actions.slice(i, i + parameters.batchSize), now);
+          if (eligible.length === 0) continue;
+          await send(kind, eligible, head);
+          sent += eligible.length;
+        }
+      }
+      return sent;
+    },
+  };
+}

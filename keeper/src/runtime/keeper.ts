@@ -1,0 +1,132 @@
+/**
+ * The keeper's loop. Each pass, in this order:
+ * 1. follow the chain to the confirmed head (the store's checkpoint and its block time are the keeper's clock);
+ * 2. settle the transactions in flight (receipts up to the checkpoint, fee bumps, re-broadcasts);
+ * 3. decide every open loan at the checkpoint's time and put new actions in the outbox;
+ * 4. carry out the planned actions that are due.
+ * A pass that fails (the node unreachable, an answer lost) changes nothing it did not commit, and the next pass
+ * starts over from the store: every step is idempotent.
+ */
+import type { Address, PublicClient } from "viem";
+import type { Logger } from "pino";
+import { loanBookAbi } from "../abi/loanBook.ts";
+import type { Store } from "../adapters/store/openStore.ts";
+import type { createExecutor } from "./executor.ts";
+import type { createFollower } from "./follower.ts";
+import type { KeeperStatus } from "./metrics.ts";
+import type { createPlanner } from "./planner.ts";
+
+export interface KeeperParameters {
+  readonly client: PublicClient;
+  readonly store: Store;
+  readonly follower: ReturnType<typeof createFollower>;
+  readonly planner: ReturnType<typeof createPlanner>;
+  readonly executor: ReturnType<typeof createExecutor>;
+  readonly loanBook: Address;
+  readonly keeper: Address;
+  readonly chainId: number;
+  readonly mode: KeeperStatus["mode"];
+  readonly confirmations: number;
+  readonly pollIntervalMs: number;
+  readonly logger: Logger;
+  /** Wall clock (unix ms), for the status only. */
+  readonly clock?: () => number;
+}
+
+export interface TickReturnType {
+  readonly head: bigint;
+  readonly processedBlock: bigint;
+  readonly processedTime: bigint;
+  readonly planned: number;
+  readonly sent: number;
+  readonly idle: boolean;
+}
+
+export function createKeeper(parameters: KeeperParameters) {
+  const { client, store, follower, planner, executor, loanBook, logger } = parameters;
+  const clock = parameters.clock ?? Date.now;
+  const status: KeeperStatus = {
+    mode: parameters.mode,
+    chainId: parameters.chainId,
+    loanBook,
+    keeper: parameters.keeper,
+    head: null,
+    processedBlock: null,
+    processedTime: null,
+    confirmations: parameters.confirmations,
+    lastTickAtMs: null,
+    lastError: null,
+    ticks: 0,
+    idle: false,
+  };
+  let started = false;
+
+  async function tick(): Promise<TickReturnType> {
+    if (!started) {
+      await executor.start();
+      started = true;
+    }
+    const sync = await follower.sync();
+    const now = sync.processedTime;
+    await executor.reconcile(sync.head, sync.processedBlock, now);
+    const paused = (await client.readContract({
+      address: loanBook,
+      abi: loanBookAbi,
+      functionName: "paused",
+    })) as boolean;
+    const plan = planner.plan(now, { paused });
+    const sent = await executor.execute(now, sync.head);
+    const idle =
+      sent === 0 &&
+      sync.processedBlock + BigInt(parameters.confirmations) >= sync.head &&
+      store.nextActions(1, now).length === 0 &&
+      store.pendingTransactions(parameters.keeper).length === 0;
+    Object.assign(status, {
+      head: sync.head,
+      processedBlock: sync.processedBlock,
+      processedTime: now,
+      lastTickAtMs: clock(),
+      lastError: null,
+      ticks: status.ticks + 1,
+      idle,
+    });
+    return { ...sync, planned: plan.planned, sent, idle };
+  }
+
+  return {
+    status: (): KeeperStatus => ({ ...status }),
+    tick,
+
+    /**
+     * Runs passes until `signal` aborts: the next pass starts `pollIntervalMs` after the previous ended, at once
+     * when the last one sent something (its transactions make new blocks to follow).
+     */
+    async run(signal: AbortSignal): Promise<void> {
+      while (!signal.aborted) {
+        let again = false;
+        try {
+          const result = await tick();
+          again = result.sent !== 0;
+        } catch (error) {
+          status.lastError = error instanceof Error ? error.message.split("\n")[0] : String(error);
+          status.idle = false;
+          logger.warn({ err: status.lastError }, "pass failed: trying again");
+        }
+        if (!again) await sleep(parameters.pollIntervalMs, signal);
+      }
+    },
+  };
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
