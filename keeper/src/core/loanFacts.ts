@@ -103,8 +103,21 @@ export function encodeLoanFacts(facts: LoanFacts): string {
 
 /** Decodes what `encodeLoanFacts` wrote. */
 export function decodeLoanFacts(text: string): LoanFacts {
-  const e = JSON.parse(text) as EncodedFacts;
-  if (e.v !== 1) throw new LoanFactsError(`Unknown loan facts version ${String(e.v)}`);
+  let e: EncodedFacts;
+  try {
+    e = JSON.parse(text) as EncodedFacts;
+  } catch (error) {
+    throw new LoanFactsError(`Loan facts are not JSON: ${(error as Error).message}`);
+  }
+  if (e?.v !== 1) throw new LoanFactsError(`Unknown loan facts version ${String(e?.v)}`);
+  try {
+    return decodeVersion1(e);
+  } catch (error) {
+    throw new LoanFactsError(`Loan facts do not decode: ${(error as Error).message}`);
+  }
+}
+
+function decodeVersion1(e: EncodedFacts): LoanFacts {
   return {
     loanId: BigInt(e.loanId),
     startTime: BigInt(e.startTime),

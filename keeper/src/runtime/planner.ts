@@ -4,7 +4,7 @@
  */
 import type { Logger } from "pino";
 import { decide, type Action, type BankRecord, type KeeperPolicy } from "../core/decisions.ts";
-import { decodeLoanFacts, keeperFactsFrom, toLoanView } from "../core/loanFacts.ts";
+import { decodeLoanFacts, keeperFactsFrom, toLoanView, type LoanFacts } from "../core/loanFacts.ts";
 import { bankReferenceHashOf } from "../core/bankReference.ts";
 import type { Store } from "../adapters/store/openStore.ts";
 import type { PlanActionParameters } from "../adapters/store/types.ts";
@@ -57,6 +57,14 @@ export function toPlannedAction(action: Action): PlanActionParameters {
 }
 
 export function createPlanner({ store, logger }: { store: Store; logger: Logger }) {
+  /**
+   * Facts decoded on an earlier pass, by loan, with the text they came from: a loan whose stored text is unchanged
+   * is not decoded again (decoding is most of a pass over an unchanged book).
+   */
+  const decoded = new Map<bigint, { text: string; facts: LoanFacts }>();
+  /** Keys known to be in the outbox: rows are never deleted, so a key once stored needs no second insert. */
+  const stored = new Set<string>();
+
   /** Matched bank payments of a loan, as `decide` sees them (by the hash the chain credits). */
   function bankRecordsOf(loanId: bigint): BankRecord[] {
     return store.bankRecordsOfLoan(loanId).map((record) => ({
@@ -78,25 +86,31 @@ export function createPlanner({ store, logger }: { store: Store; logger: Logger 
       const progress = store.contactProgress();
       const withBank = new Set(store.loansWithMatchedBankRecords());
       let loans = 0;
-      let due = 0;
       let planned = 0;
-      store.transaction(() => {
-        for (const row of store.openLoanFacts()) {
-          loans++;
-          const facts = decodeLoanFacts(row.facts);
-          const keeper = keeperFactsFrom({
-            defaultedAt: row.defaultedAt,
-            progress: progress.get(row.id),
-            bankRecords: withBank.has(row.id) ? bankRecordsOf(row.id) : [],
-          });
-          for (const action of decide(toLoanView(facts, keeper), now, policy)) {
-            due++;
-            if (store.enqueueAction(toPlannedAction(action)).created) planned++;
-          }
+      // Decide while reading, store after: SQLite cannot write on a connection that is still iterating.
+      const due: Action[] = [];
+      for (const row of store.openLoanFacts()) {
+        loans++;
+        let cached = decoded.get(row.id);
+        if (cached === undefined || cached.text !== row.facts) {
+          cached = { text: row.facts, facts: decodeLoanFacts(row.facts) };
+          decoded.set(row.id, cached);
         }
-      });
-      if (planned !== 0) logger.debug({ now, loans, due, planned }, "planned");
-      return { loans, due, planned };
+        const facts = cached.facts;
+        const keeper = keeperFactsFrom({
+          defaultedAt: row.defaultedAt,
+          progress: progress.get(row.id),
+          bankRecords: withBank.has(row.id) ? bankRecordsOf(row.id) : [],
+        });
+        for (const action of decide(toLoanView(facts, keeper), now, policy)) due.push(action);
+      }
+      const fresh = due.filter((action) => !stored.has(action.key));
+      if (fresh.length !== 0) {
+        planned = store.planActions(fresh.map(toPlannedAction));
+        for (const action of fresh) stored.add(action.key);
+      }
+      if (planned !== 0) logger.debug({ now, loans, due: due.length, planned }, "planned");
+      return { loans, due: due.length, planned };
     },
   };
 }

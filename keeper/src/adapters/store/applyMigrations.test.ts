@@ -14,14 +14,15 @@ let files = 0;
 const newPath = () => join(dir, `store-${++files}.sqlite`);
 const now = () => 1_700_000_000_000;
 
+/** The next migration after the shipped ones. */
 const extra: Migration = {
-  id: 2,
+  id: migrations.length + 1,
   name: "notes",
   sql: "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL);",
 };
 /** Creates a table, then fails: its table must not survive. */
 const failing: Migration = {
-  id: 3,
+  id: migrations.length + 2,
   name: "half done",
   sql: "CREATE TABLE half (id INTEGER); INSERT INTO no_such_table VALUES (1);",
 };
@@ -48,7 +49,10 @@ describe("applyMigrations", () => {
     const path = newPath();
     openStore(path, { now }).close();
     const { applied, tables, journalMode } = inspect(path);
-    expect(applied).to.deep.equal([{ id: 1, name: "initial schema" }]);
+    expect(applied).to.deep.equal([
+      { id: 1, name: "initial schema" },
+      { id: 2, name: "keeper service" },
+    ]);
     expect(tables).to.include.members([
       "schema_migrations",
       "chain_checkpoint",
@@ -70,7 +74,7 @@ describe("applyMigrations", () => {
   it("applies each migration once: reopening keeps the data and applies nothing", () => {
     const path = newPath();
     const db = new Database(path);
-    expect(applyMigrations(db, { migrations, now })).to.deep.equal([1]);
+    expect(applyMigrations(db, { migrations, now })).to.deep.equal([1, 2]);
     expect(applyMigrations(db, { migrations, now })).to.deep.equal([]);
     db.close();
 
@@ -80,7 +84,7 @@ describe("applyMigrations", () => {
     const reopened = openStore(path, { now });
     expect(reopened.getCheckpoint()).to.deep.equal({ blockNumber: 7n, blockHash: "0x07" });
     reopened.close();
-    expect(inspect(path).applied).to.have.length(1);
+    expect(inspect(path).applied).to.have.length(migrations.length);
   });
 
   it("applies only the new migrations to an existing file", () => {
@@ -88,10 +92,10 @@ describe("applyMigrations", () => {
     openStore(path, { now }).close();
     const db = new Database(path);
     db.prepare("INSERT INTO nonce_state (account, next_nonce) VALUES ('0xabc', 5)").run();
-    expect(applyMigrations(db, { migrations: [...migrations, extra], now })).to.deep.equal([2]);
+    expect(applyMigrations(db, { migrations: [...migrations, extra], now })).to.deep.equal([3]);
     expect(db.prepare("SELECT next_nonce FROM nonce_state").pluck().get()).to.equal(5);
     db.close();
-    expect(inspect(path).applied.map((row) => row.id)).to.deep.equal([1, 2]);
+    expect(inspect(path).applied.map((row) => row.id)).to.deep.equal([1, 2, 3]);
   });
 
   it("leaves the previous version intact when a migration fails", () => {
@@ -122,10 +126,193 @@ describe("applyMigrations", () => {
 
   it("refuses a list whose ids are not 1, 2, 3...", () => {
     const db = new Database(":memory:");
-    expect(() => applyMigrations(db, { migrations: [...migrations, { ...extra, id: 3 }], now })).to.throw(
+    expect(() => applyMigrations(db, { migrations: [...migrations, { ...extra, id: 4 }], now })).to.throw(
       MigrationError,
-      "expected 2",
+      "has id 4, expected 3",
     );
     db.close();
+  });
+});
+
+describe("migration 2: keeper service", () => {
+  /** A database as a keeper at migration 1 left it, with foreign keys on as `openStore` opens it. */
+  function atMigration1(path: string, fill: (db: Database.Database) => void): void {
+    const db = new Database(path);
+    db.pragma("foreign_keys = ON");
+    expect(applyMigrations(db, { migrations: migrations.slice(0, 1), now })).to.deep.equal([1]);
+    fill(db);
+    db.close();
+  }
+
+  const tx = (hash: string, nonce: number, state: string, minedBlock: number | null) => [
+    hash,
+    "0xkeeper",
+    nonce,
+    "100000",
+    String(2n ** 70n),
+    "1",
+    state,
+    10,
+    minedBlock,
+    now(),
+    now(),
+  ];
+
+  /** Actions in every migration 1 state, two transactions, a replacement carrying the same action. */
+  function fillV1(db: Database.Database): void {
+    const action = db.prepare(
+      `INSERT INTO actions (id, loan_id, kind, installment, state, attempts, last_error, created_at_ms, updated_at_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    action.run(1, 7, "declareDefault", 0, "mined", 1, null, 100, 200);
+    action.run(2, 7, "remindLate1", 3, "planned", 0, null, 110, 110);
+    action.run(3, 8, "autoDebit", 2, "sent", 2, "underpriced", 120, 300);
+    action.run(5, 9, "markLate", 1, "failed", 3, "LoanBook_NotLate", 130, 400);
+    action.run(6, 9, "remindBeforeDue", 2, "dropped", 0, null, 140, 500);
+    const transaction = db.prepare(
+      `INSERT INTO transactions (hash, account, nonce, gas_limit, max_fee_per_gas, max_priority_fee_per_gas, state,
+         sent_block, mined_block, created_at_ms, updated_at_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    transaction.run(...tx("0xt1", 0, "mined", 11));
+    transaction.run(...tx("0xt2", 1, "replaced", null));
+    transaction.run(...tx("0xt2bump", 1, "sent", null));
+    const link = db.prepare("INSERT INTO transaction_actions (tx_hash, action_id) VALUES (?, ?)");
+    link.run("0xt1", 1);
+    link.run("0xt2", 3);
+    link.run("0xt2bump", 3);
+    db.prepare("INSERT INTO nonce_state (account, next_nonce) VALUES ('0xkeeper', 2)").run();
+    db.prepare(
+      `INSERT INTO loans (id, template_id, borrower, claim_holder, principal, status, stage, flags, updated_block)
+       VALUES (7, 1, '0xb', '0xc', ?, 1, 0, 1, 11)`,
+    ).run(String(2n ** 100n));
+  }
+
+  function query(path: string, sql: string): unknown[] {
+    const db = new Database(path, { readonly: true });
+    try {
+      return db.prepare(sql).raw().all();
+    } finally {
+      db.close();
+    }
+  }
+
+  it("upgrades a migration 1 database: actions keep their ids under a key, mined becomes done, links survive", () => {
+    const path = newPath();
+    atMigration1(path, fillV1);
+    const store = openStore(path, { now });
+    expect(inspect(path).applied.map((row) => row.id)).to.deep.equal([1, 2]);
+
+    const columns = "id, key, loan_id, kind, installment, state, attempts, last_error, created_at_ms, updated_at_ms";
+    expect(query(path, `SELECT ${columns} FROM actions ORDER BY id`)).to.deep.equal([
+      [1, "7:declareDefault:i0", 7, "declareDefault", 0, "done", 1, null, 100, 200],
+      [2, "7:remindLate1:i3", 7, "remindLate1", 3, "planned", 0, null, 110, 110],
+      [3, "8:autoDebit:i2", 8, "autoDebit", 2, "sent", 2, "underpriced", 120, 300],
+      [5, "9:markLate:i1", 9, "markLate", 1, "failed", 3, "LoanBook_NotLate", 130, 400],
+      [6, "9:remindBeforeDue:i2", 9, "remindBeforeDue", 2, "dropped", 0, null, 140, 500],
+    ]);
+    // What migration 1 did not record starts empty: no date, no payload, no wait.
+    expect(query(path, "SELECT DISTINCT valid_from, payload, not_before FROM actions")).to.deep.equal([
+      [null, "{}", 0],
+    ]);
+    expect(query(path, "SELECT tx_hash, action_id FROM transaction_actions ORDER BY tx_hash")).to.deep.equal([
+      ["0xt1", 1],
+      ["0xt2", 3],
+      ["0xt2bump", 3],
+    ]);
+
+    // Through the new API: the old rows answer to their keys, the transactions to their hashes.
+    expect(store.getActionByKey("7:declareDefault:i0")).to.include({ id: 1, state: "done", loanId: 7n });
+    expect(
+      store.enqueueAction({
+        key: "7:remindLate1:i3",
+        loanId: 7n,
+        kind: "remindLate1",
+        installment: 3,
+        validFrom: 5n,
+        payload: {},
+      }),
+    ).to.include({ created: false });
+    expect(store.nextActions(10, 0n).map((action) => action.id)).to.deep.equal([2]);
+    expect(store.actionsOfTransaction("0xt2bump").map((action) => action.key)).to.deep.equal(["8:autoDebit:i2"]);
+    expect(store.getTransaction("0xt1")).to.include({ state: "mined", minedBlock: 11n, raw: null, functionName: null });
+    expect(store.getTransaction("0xt1")?.actionIds).to.deep.equal([1]);
+    expect(store.pendingTransactions("0xkeeper").map((transaction) => transaction.hash)).to.deep.equal(["0xt2bump"]);
+    expect(store.getNextNonce("0xkeeper")).to.equal(2);
+    expect(store.getLoan(7n)).to.include({ principal: 2n ** 100n, facts: null, defaultedAt: null });
+    // A new action takes an id after the old ones.
+    const created = store.enqueueAction({
+      key: "9:declareDefault:d0",
+      loanId: 9n,
+      kind: "declareDefault",
+      installment: 0,
+      validFrom: 1n,
+      payload: {},
+    });
+    expect(created.action.id).to.equal(7);
+    store.close();
+  });
+
+  it("leaves the foreign keys consistent and enforced, pointing at the new tables", () => {
+    const path = newPath();
+    atMigration1(path, fillV1);
+    openStore(path, { now }).close();
+
+    const db = new Database(path);
+    db.pragma("foreign_keys = ON");
+    try {
+      expect(db.pragma("foreign_key_check")).to.deep.equal([]);
+      const references = (db.pragma("foreign_key_list(transaction_actions)") as { table: string }[]).map(
+        (row) => row.table,
+      );
+      expect(references).to.have.members(["transactions", "actions"]);
+      const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all();
+      expect(tables).not.to.include("actions_v1");
+      expect(tables).not.to.include("transaction_actions_v1");
+      expect(db.prepare("SELECT count(*) FROM sqlite_schema WHERE sql LIKE '%_v1%'").pluck().get()).to.equal(0);
+
+      const link = db.prepare("INSERT INTO transaction_actions (tx_hash, action_id) VALUES (?, ?)");
+      expect(() => link.run("0xt1", 99)).to.throw("FOREIGN KEY");
+      expect(() => link.run("0xnone", 2)).to.throw("FOREIGN KEY");
+      // Deleting an action still removes its links.
+      db.prepare("DELETE FROM actions WHERE id = 3").run();
+      expect(db.prepare("SELECT count(*) FROM transaction_actions").pluck().get()).to.equal(1);
+    } finally {
+      db.close();
+    }
+  });
+
+  it("keeps a migrated action's transaction and block, so a reorg puts it back in flight as migration 1 did", () => {
+    const path = newPath();
+    atMigration1(path, (db) => {
+      fillV1(db);
+      db.exec(`INSERT INTO blocks (number, hash, parent_hash, timestamp) VALUES (10, '0xa10', '0xa9', 1),
+          (11, '0xa11', '0xa10', 2)`);
+    });
+    const store = openStore(path, { now });
+    expect(store.getAction(1)).to.include({ state: "done", txHash: "0xt1", doneBlock: 11n });
+    expect(store.getAction(3)).to.include({ state: "sent", txHash: "0xt2bump", doneBlock: null });
+    store.rollbackTo(10n);
+    expect(store.getTransaction("0xt1")).to.include({ state: "sent", minedBlock: null });
+    expect(store.getAction(1)).to.include({ state: "sent", txHash: "0xt1", doneBlock: null });
+    store.close();
+  });
+
+  it("upgrades an empty migration 1 database", () => {
+    const path = newPath();
+    atMigration1(path, () => {});
+    const store = openStore(path, { now });
+    expect(store.nextActions(10, 0n)).to.deep.equal([]);
+    expect(
+      store.enqueueAction({
+        key: "1:autoDebit:i1",
+        loanId: 1n,
+        kind: "autoDebit",
+        installment: 1,
+        validFrom: 1n,
+        payload: {},
+      }).action,
+    ).to.include({ id: 1, state: "planned" });
+    store.close();
   });
 });

@@ -38,7 +38,9 @@ export function createBankRecords(db: Database.Database) {
   );
   const selectByReference = db.prepare("SELECT * FROM bank_records WHERE bank_reference = ?");
   const selectOfLoan = db.prepare("SELECT * FROM bank_records WHERE loan_id = ? ORDER BY paid_at, id");
-  const selectMatchedLoanIds = db.prepare("SELECT DISTINCT loan_id FROM bank_records WHERE state = 'matched'");
+  const selectMatchedLoanIds = db.prepare(
+    "SELECT DISTINCT loan_id FROM bank_records WHERE state = 'matched' ORDER BY loan_id",
+  );
   const updateRelayed = db.prepare(
     "UPDATE bank_records SET state = 'relayed', relay_tx = ?, updated_at_ms = ? WHERE bank_reference = ?",
   );

@@ -43,7 +43,7 @@ export function createChainState(db: Database.Database) {
   const deletePayments = db.prepare("DELETE FROM payments WHERE block_number > ?");
   // Actions settled by a transaction in a removed block are in flight again: the transaction may be mined anew.
   const unmineActions = db.prepare(
-    `UPDATE actions SET state = 'sent', done_block = NULL, updated_at_ms = :now
+    `UPDATE actions SET state = 'sent', done_block = NULL, outcome = NULL, updated_at_ms = :now
      WHERE done_block > :ancestor AND tx_hash IS NOT NULL`,
   );
   const unmineTransactions = db.prepare(

@@ -219,10 +219,18 @@ CREATE TABLE actions (
   created_at_ms INTEGER NOT NULL,
   updated_at_ms INTEGER NOT NULL
 );
-INSERT INTO actions (id, key, loan_id, kind, installment, state, attempts, last_error, created_at_ms, updated_at_ms)
-  SELECT id, loan_id || ':' || kind || ':i' || installment, loan_id, kind, installment,
-    CASE state WHEN 'mined' THEN 'done' ELSE state END, attempts, last_error, created_at_ms, updated_at_ms
-  FROM actions_v1;
+-- An action keeps the transaction that carried it (the mined one first) and, once settled by it, that block: the
+-- rollback of a reorg finds it by them.
+INSERT INTO actions (id, key, loan_id, kind, installment, state, attempts, last_error, tx_hash, done_block,
+    created_at_ms, updated_at_ms)
+  SELECT a.id, a.loan_id || ':' || a.kind || ':i' || a.installment, a.loan_id, a.kind, a.installment,
+    CASE a.state WHEN 'mined' THEN 'done' ELSE a.state END, a.attempts, a.last_error,
+    (SELECT t.hash FROM transaction_actions_v1 l JOIN transactions t ON t.hash = l.tx_hash
+     WHERE l.action_id = a.id ORDER BY t.mined_block IS NULL, t.created_at_ms DESC, t.rowid DESC LIMIT 1),
+    CASE WHEN a.state IN ('mined', 'failed') THEN (SELECT MAX(t.mined_block) FROM transaction_actions_v1 l
+      JOIN transactions t ON t.hash = l.tx_hash WHERE l.action_id = a.id) END,
+    a.created_at_ms, a.updated_at_ms
+  FROM actions_v1 a;
 CREATE INDEX actions_state ON actions (state, id);
 CREATE INDEX actions_loan ON actions (loan_id, id);
 CREATE INDEX actions_done_block ON actions (done_block) WHERE done_block IS NOT NULL;

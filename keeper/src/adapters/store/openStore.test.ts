@@ -7,8 +7,15 @@ import { expect } from "chai";
 import { fromDbAmount, toDbAmount } from "./amounts.ts";
 import { ChainStateError } from "./chainState.ts";
 import { openStore, type Store } from "./openStore.ts";
-import { OutboxError } from "./outbox.ts";
-import type { UpsertLoanParameters } from "./types.ts";
+import type { ActionState, PlanActionParameters, UpsertLoanParameters } from "./types.ts";
+import {
+  FLAG_AUTO_DEBIT,
+  FLAG_COMMITTED,
+  FLAG_DEFAULTED,
+  FLAG_REPAID,
+  FLAG_WRITTEN_OFF,
+} from "../../core/decisions.ts";
+import { decodeLoanFacts, encodeLoanFacts, keeperFactsFrom } from "../../core/loanFacts.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "keeper-store-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -47,46 +54,102 @@ const loan = (overrides: Partial<UpsertLoanParameters> = {}): UpsertLoanParamete
 
 const event = { blockNumber: 10n, blockHash: "0xb10", txHash: "0xt1", logIndex: 3, address: "0xbook" } as const;
 
-describe("openStore: actions", () => {
-  it("enqueues one action per key and returns the existing one unchanged", () => {
-    const { store, path, clock } = newStore();
-    const key = { loanId: 1n, kind: "declareDefault", installment: 0 };
-    const first = store.enqueueAction(key);
-    expect(first.created).to.equal(true);
-    expect(first.action).to.include({ state: "planned", attempts: 0, createdAtMs: 1_000 });
+const autoDebit: PlanActionParameters = {
+  key: "1:autoDebit:i1",
+  loanId: 1n,
+  kind: "autoDebit",
+  installment: 1,
+  validFrom: 1_700_000_000n,
+  payload: {},
+};
 
-    clock.ms = 2_000;
-    store.markAction(first.action.id, { state: "sent", attempted: true });
-    const second = store.enqueueAction(key);
-    expect(second.created).to.equal(false);
-    expect(second.action).to.include({ id: first.action.id, state: "sent", attempts: 1, updatedAtMs: 2_000 });
-    expect(count(path, "actions")).to.equal(1);
+/** The chain facts of loan `loanId` with these flags, as `loanFacts.ts` encodes them. */
+const factsOf = (loanId: bigint, flags: number): string =>
+  encodeLoanFacts({
+    loanId,
+    startTime: 1_690_000_000n,
+    flags,
+    paidInstallments: 1,
+    balance: 2n ** 128n - 1n,
+    schedule: { kind: "annuity", intervalSeconds: 2_592_000n, count: 12, dueOffsets: [] },
+    defaultDaysPastDue: 30,
+    defaultMissedInstallments: 3,
+    objectionWindowSeconds: 1_209_600n,
+    certified: false,
+    objectionDeadline: 0n,
+    annulledAt: 0n,
+    commitment: null,
+  });
 
-    expect(store.enqueueAction({ ...key, installment: 2 }).created).to.equal(true);
-    expect(store.enqueueAction({ ...key, kind: "autoDebit" }).created).to.equal(true);
-    expect(store.enqueueAction({ ...key, loanId: 2n }).created).to.equal(true);
-    expect(count(path, "actions")).to.equal(4);
+describe("openStore: loans", () => {
+  it("keeps a loan's chain facts and when it defaulted, and clears them when an upsert omits them", () => {
+    const { store } = newStore();
+    const facts = factsOf(1n, FLAG_DEFAULTED);
+    store.upsertLoan(loan({ facts, defaultedAt: 1_700_000_500n }));
+    expect(store.getLoan(1n)).to.include({ facts, defaultedAt: 1_700_000_500n });
+    expect(decodeLoanFacts(store.getLoan(1n)!.facts!).balance).to.equal(2n ** 128n - 1n);
+    store.upsertLoan(loan({ updatedBlock: 11n }));
+    expect(store.getLoan(1n)).to.include({ facts: null, defaultedAt: null, updatedBlock: 11n });
+    expect(() => store.upsertLoan(loan({ facts: "{not json" }))).to.throw("CHECK");
     store.close();
   });
 
-  it("lists planned actions oldest first, and records attempts and errors", () => {
+  it("lists the open loans' facts by id: not a loan without facts, nor one repaid or written off", () => {
     const { store } = newStore();
-    const ids = [3n, 1n, 2n].map(
-      (loanId) => store.enqueueAction({ loanId, kind: "autoDebit", installment: 1 }).action.id,
-    );
-    store.markAction(ids[0]!, { state: "failed", attempted: true, error: "LoanBook_InsufficientFunds" });
-    expect(store.nextActions(10).map((action) => action.loanId)).to.deep.equal([1n, 2n]);
-    expect(store.nextActions(1).map((action) => action.loanId)).to.deep.equal([1n]);
+    const open = [
+      { id: 5n, flags: 0, defaultedAt: null },
+      { id: 2n, flags: FLAG_DEFAULTED | FLAG_COMMITTED, defaultedAt: 1_700_000_900n },
+      { id: 9n, flags: FLAG_AUTO_DEBIT, defaultedAt: null },
+    ];
+    for (const { id, flags, defaultedAt } of open)
+      store.upsertLoan(loan({ id, flags, facts: factsOf(id, flags), defaultedAt }));
+    store.upsertLoan(loan({ id: 3n, flags: FLAG_REPAID, facts: factsOf(3n, FLAG_REPAID) }));
+    const writtenOff = FLAG_DEFAULTED | FLAG_WRITTEN_OFF;
+    store.upsertLoan(loan({ id: 4n, flags: writtenOff, facts: factsOf(4n, writtenOff), defaultedAt: 1n }));
+    store.upsertLoan(loan({ id: 1n, flags: 0 }));
 
-    store.markAction(ids[0]!, { state: "planned" });
-    expect(store.getAction(ids[0]!)).to.include({
-      state: "planned",
-      attempts: 1,
-      lastError: "LoanBook_InsufficientFunds",
+    expect([...store.openLoanFacts()]).to.deep.equal([
+      { id: 2n, facts: factsOf(2n, FLAG_DEFAULTED | FLAG_COMMITTED), defaultedAt: 1_700_000_900n },
+      { id: 5n, facts: factsOf(5n, 0), defaultedAt: null },
+      { id: 9n, facts: factsOf(9n, FLAG_AUTO_DEBIT), defaultedAt: null },
+    ]);
+    expect(store.loanIds()).to.deep.equal([1n, 2n, 3n, 4n, 5n, 9n]);
+    store.close();
+  });
+
+  it("counts contact progress from done actions only, the highest installment per loan and kind", () => {
+    const { store } = newStore();
+    const plan = (loanId: bigint, kind: string, installment: number, state?: ActionState) => {
+      const key = `${loanId}:${kind}:i${installment}`;
+      const { id } = store.enqueueAction({ key, loanId, kind, installment, validFrom: 0n, payload: {} }).action;
+      if (state !== undefined) store.markAction(id, { state });
+    };
+    plan(1n, "remindBeforeDue", 1, "done");
+    plan(1n, "remindBeforeDue", 3, "done");
+    plan(1n, "remindBeforeDue", 2, "done");
+    plan(1n, "remindBeforeDue", 4, "sent");
+    plan(1n, "remindBeforeDue", 5);
+    plan(1n, "remindLate1", 2, "failed");
+    plan(1n, "remindLate7", 2, "dropped");
+    plan(1n, "markLate", 2, "done");
+    plan(1n, "declareDefault", 7, "done");
+    plan(2n, "remindDueToday", 1, "done");
+    plan(2n, "remindLate7", 3, "planned");
+    plan(3n, "remindLate1", 1, "sent");
+
+    const progress = store.contactProgress();
+    expect([...progress.keys()]).to.have.members([1n, 2n]);
+    expect(Object.fromEntries(progress.get(1n)!)).to.deep.equal({ remindBeforeDue: 3, markLate: 2 });
+    expect(Object.fromEntries(progress.get(2n)!)).to.deep.equal({ remindDueToday: 1 });
+
+    const keeper = keeperFactsFrom({ defaultedAt: null, progress: progress.get(1n) });
+    expect(keeper.lateMarkedThrough).to.equal(2);
+    expect(keeper.contact.remindedThrough).to.deep.equal({
+      remindBeforeDue: 3,
+      remindDueToday: 0,
+      remindLate1: 0,
+      remindLate7: 0,
     });
-    store.markAction(ids[0]!, { state: "planned", error: null });
-    expect(store.getAction(ids[0]!)?.lastError).to.equal(null);
-    expect(() => store.markAction(999, { state: "sent" })).to.throw(OutboxError, "No action 999");
     store.close();
   });
 });
@@ -171,7 +234,7 @@ describe("openStore: transactions", () => {
         store.recordBlock({ number: 10n, hash: "0xb10", parentHash: "0x09", timestamp: 1n });
         store.upsertLoan(loan());
         store.insertEvent({ ...event, name: "LoanOriginated", loanId: 1n, args: {} });
-        store.enqueueAction({ loanId: 1n, kind: "autoDebit", installment: 1 });
+        store.enqueueAction(autoDebit);
         store.setCheckpoint({ blockNumber: 10n, blockHash: "0xb10" });
         throw new Error("boom");
       }),
@@ -185,7 +248,7 @@ describe("openStore: transactions", () => {
     const { store, path } = newStore();
     const id = store.transaction(() => {
       store.upsertLoan(loan());
-      return store.enqueueAction({ loanId: 1n, kind: "autoDebit", installment: 1 }).action.id;
+      return store.enqueueAction(autoDebit).action.id;
     });
     expect(store.getAction(id)?.state).to.equal("planned");
     expect(store.getLoan(1n)?.principal).to.equal(1_000_000n);

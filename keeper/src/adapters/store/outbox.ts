@@ -111,10 +111,10 @@ export function createOutbox(db: Database.Database) {
   );
   const selectTransaction = db.prepare("SELECT * FROM transactions WHERE hash = ?");
   const selectPendingTransactions = db.prepare(
-    "SELECT * FROM transactions WHERE state = 'sent' AND account = ? ORDER BY nonce, created_at_ms",
+    "SELECT * FROM transactions WHERE state = 'sent' AND account = ? ORDER BY nonce, created_at_ms, rowid",
   );
   const selectTransactionsAtNonce = db.prepare(
-    "SELECT * FROM transactions WHERE account = ? AND nonce = ? ORDER BY created_at_ms",
+    "SELECT * FROM transactions WHERE account = ? AND nonce = ? ORDER BY created_at_ms, rowid",
   );
   const selectActionIds = db.prepare("SELECT action_id FROM transaction_actions WHERE tx_hash = ? ORDER BY action_id");
   const selectNonce = db.prepare("SELECT next_nonce FROM nonce_state WHERE account = ?");
@@ -157,6 +157,24 @@ export function createOutbox(db: Database.Database) {
         ).changes === 1;
       const row = selectActionByKey.get(action.key) as ActionRow;
       return { action: toAction(row), created };
+    },
+
+    /** Plans many actions at once (each once per key); returns how many were new. */
+    planActions(actions: readonly PlanActionParameters[], now: number): number {
+      let created = 0;
+      for (const action of actions) {
+        created += insertAction.run(
+          action.key,
+          action.loanId,
+          action.kind,
+          action.installment,
+          action.validFrom,
+          payloadJson(action.payload),
+          now,
+          now,
+        ).changes;
+      }
+      return created;
     },
 
     getAction(id: number): ActionRecord | undefined {

@@ -18,7 +18,8 @@ const HEAD = 105n;
 
 /**
  * Blocks 100..105 with an event in each; payments at 101 and 104; loan 1 read at 101, loan 2 at 104, loan 3 at 102
- * with its installments read at 103; transaction 0xt102 mined at 102, 0xt104 mined at 104 (reverted), 0xtpending sent.
+ * with its installments read at 103; transaction 0xt102 mined at 102 (its action done), 0xt104 mined at 104 (reverted,
+ * its action failed), 0xtpending sent; notices to loans 1 and 2 done off chain at 104 and 103.
  */
 function bookAtHead(): { store: Store; path: string } {
   const path = join(dir, `store-${++files}.sqlite`);
@@ -61,7 +62,14 @@ function bookAtHead(): { store: Store; path: string } {
     store.replaceInstallments(3n, 103n, [installment, { ...installment, number: 2 }]);
 
     const send = (hash: Hash, loanId: bigint, sentBlock: bigint) => {
-      const { id } = store.enqueueAction({ loanId, kind: "declareDefault", installment: 0 }).action;
+      const { id } = store.enqueueAction({
+        key: `${loanId}:declareDefault:d0`,
+        loanId,
+        kind: "declareDefault",
+        installment: 0,
+        validFrom: 1_000n,
+        payload: {},
+      }).action;
       store.recordTransaction({
         hash,
         account: "0xkeeper",
@@ -70,16 +78,28 @@ function bookAtHead(): { store: Store; path: string } {
         maxFeePerGas: 2n ** 70n,
         maxPriorityFeePerGas: 1n,
         sentBlock,
+        raw: `0x02${sentBlock}`,
+        functionName: "declareDefault",
         actionIds: [id],
       });
-      store.markAction(id, { state: "sent", attempted: true });
+      store.markAction(id, { state: "sent", attempted: true, txHash: hash });
       return id;
     };
-    store.markAction(send("0xt102", 1n, 101n), { state: "mined" });
+    store.markAction(send("0xt102", 1n, 101n), { state: "done", outcome: "mined", doneBlock: 102n });
     store.markTransaction("0xt102", { state: "mined", minedBlock: 102n });
-    store.markAction(send("0xt104", 2n, 103n), { state: "failed", error: "reverted" });
+    const reverted = { state: "failed", outcome: "LoanBook_NotEligible", error: "reverted", doneBlock: 104n } as const;
+    store.markAction(send("0xt104", 2n, 103n), reverted);
     store.markTransaction("0xt104", { state: "reverted", minedBlock: 104n });
     send("0xtpending", 3n, 104n);
+    // Off chain: notices done while 104 and 103 were the head; no transaction carried them.
+    const notice = (loanId: bigint, doneBlock: bigint) => {
+      const key = `${loanId}:remindLate1:i1`;
+      const planned = { key, loanId, kind: "remindLate1", installment: 1, validFrom: 1_000n, payload: {} };
+      const { id } = store.enqueueAction(planned).action;
+      store.markAction(id, { state: "done", attempted: true, outcome: "notified", doneBlock });
+    };
+    notice(1n, 104n);
+    notice(2n, 103n);
     store.setCheckpoint({ blockNumber: HEAD, blockHash: hashOf(HEAD) });
   });
   return { store, path };
@@ -123,11 +143,45 @@ describe("rollbackTo", () => {
       ["0xt104", "sent", null],
       ["0xtpending", "sent", null],
     ]);
-    expect(rows(path, "SELECT loan_id, state FROM actions ORDER BY loan_id")).to.deep.equal([
-      [1, "mined"],
-      [2, "sent"],
-      [3, "sent"],
+    expect(rows(path, "SELECT key, state, tx_hash, done_block FROM actions ORDER BY id")).to.deep.equal([
+      ["1:declareDefault:d0", "done", "0xt102", 102],
+      ["2:declareDefault:d0", "sent", "0xt104", null],
+      ["3:declareDefault:d0", "sent", "0xtpending", null],
+      ["1:remindLate1:i1", "done", null, 104],
+      ["2:remindLate1:i1", "done", null, 103],
     ]);
+    store.close();
+  });
+
+  it("puts an action settled in a removed block back in flight, keeping its transaction and attempts", () => {
+    const { store } = bookAtHead();
+    const before = store.getActionByKey("2:declareDefault:d0")!;
+    store.rollbackTo(ANCESTOR);
+    const after = store.getActionByKey("2:declareDefault:d0")!;
+    expect(after).to.include({ state: "sent", doneBlock: null, txHash: "0xt104", attempts: before.attempts });
+    expect(store.getTransaction("0xt104")).to.include({ state: "sent", minedBlock: null });
+    expect(store.actionsOfTransaction("0xt104").map((action) => action.id)).to.deep.equal([before.id]);
+    // Once more, the old fork's head and the new one: nothing left above the ancestor to undo.
+    expect(store.rollbackTo(ANCESTOR).transactions).to.equal(0);
+    expect(store.getActionByKey("1:declareDefault:d0")).to.include({ state: "done", doneBlock: 102n });
+    expect(store.getActionByKey("1:remindLate1:i1")).to.include({
+      state: "done",
+      doneBlock: 104n,
+      outcome: "notified",
+    });
+    store.close();
+  });
+
+  it("re-sends at a deeper ancestor the action whose block it removes too", () => {
+    const { store } = bookAtHead();
+    store.rollbackTo(101n);
+    expect(store.getActionByKey("1:declareDefault:d0")).to.include({
+      state: "sent",
+      doneBlock: null,
+      txHash: "0xt102",
+    });
+    expect(store.getTransaction("0xt102")).to.include({ state: "sent", minedBlock: null });
+    expect(store.nextActions(10, 2n ** 40n)).to.deep.equal([]);
     store.close();
   });
 
