@@ -6,6 +6,7 @@ import { createChainState } from "./chainState.ts";
 import { createLoanRecords } from "./loanRecords.ts";
 import { migrations as allMigrations, type Migration } from "./migrations.ts";
 import { createOutbox } from "./outbox.ts";
+import { createReadModel, type ReadModel } from "./readModel.ts";
 import type {
   ActionRecord,
   BlockRecord,
@@ -49,6 +50,8 @@ export interface Store {
   upsertLoan(loan: UpsertLoanParameters): void;
   getLoan(id: bigint): LoanRecord | undefined;
   staleLoanIds(): bigint[];
+  /** The principal the loan's stored `LoanOriginated` event gave (null: none stored). */
+  loanPrincipalFromEvents(id: bigint): bigint | null;
   deleteLoan(id: bigint): void;
   replaceInstallments(loanId: bigint, block: bigint, installments: readonly InstallmentRecord[]): void;
   getInstallments(loanId: bigint): InstallmentRecord[];
@@ -62,6 +65,8 @@ export interface Store {
   /** Every loan id the store follows. */
   loanIds(): bigint[];
 
+  /** Plans each action once per key, in one transaction; returns how many were new. */
+  planActions(actions: readonly PlanActionParameters[]): number;
   /** The action with this key: created `planned`, or the existing one unchanged. */
   enqueueAction(action: PlanActionParameters): EnqueueActionReturnType;
   getAction(id: number): ActionRecord | undefined;
@@ -87,6 +92,9 @@ export interface Store {
   bankRecordsOfLoan(loanId: bigint): BankRecordRow[];
   loansWithMatchedBankRecords(): bigint[];
   markBankRecordRelayed(bankReference: string, txHash: Hash | null): void;
+
+  /** Synchronous read-only queries for the HTTP API and the metrics. */
+  readonly readModel: ReadModel;
 
   close(): void;
 }
@@ -159,6 +167,7 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
     upsertLoan: loans.upsertLoan,
     getLoan: loans.getLoan,
     staleLoanIds: loans.staleLoanIds,
+    loanPrincipalFromEvents: loans.loanPrincipalFromEvents,
     deleteLoan: loans.deleteLoan,
     replaceInstallments: (loanId, block, installments) =>
       db.transaction(() => loans.replaceInstallments(loanId, block, installments))(),
@@ -179,6 +188,7 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
     enqueueAction: (action) => db.transaction(() => outbox.enqueueAction(action, now()))(),
     getAction: outbox.getAction,
     getActionByKey: outbox.getActionByKey,
+    planActions: (actions) => db.transaction(() => outbox.planActions(actions, now()))(),
     nextActions: outbox.nextActions,
     actionsOfLoan: outbox.actionsOfLoan,
     actionsOfTransaction: outbox.actionsOfTransaction,
@@ -209,6 +219,8 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
     bankRecordsOfLoan: bank.bankRecordsOfLoan,
     loansWithMatchedBankRecords: bank.loansWithMatchedBankRecords,
     markBankRecordRelayed: (reference, txHash) => bank.markBankRecordRelayed(reference, txHash, now()),
+
+    readModel: createReadModel(db),
 
     close: () => db.close(),
   };

@@ -1,0 +1,230 @@
+/**
+ * The keeper's HTTP surface: health, Prometheus metrics and a read-only loan API, thin express routes over the
+ * store's read model. Every JSON body goes through one replacer that writes bigints as decimal strings (block
+ * numbers, ids and chain times are bigint; amounts are already decimal strings), so no response can fail on one.
+ */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { performance } from "node:perf_hooks";
+import express, { type Express, type NextFunction, type Request, type Response } from "express";
+import type { Logger } from "pino";
+import type { Address } from "viem";
+import { z } from "zod";
+import { LoanStatus } from "../core/decisions.ts";
+import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, type LoanSummary, type ReadModel } from "../adapters/store/readModel.ts";
+import type { KeeperStatus, Metrics } from "../runtime/metrics.ts";
+
+/** `/health` answers 200 only if a tick completed this recently (wall clock, ms). */
+export const HEALTH_MAX_TICK_AGE_MS = 30_000;
+
+export interface CreateHttpServerParameters {
+  readonly readModel: Pick<ReadModel, "listLoans" | "loanDetail">;
+  readonly metrics: Pick<Metrics, "contentType" | "metrics">;
+  readonly status: () => KeeperStatus;
+  readonly logger: Logger;
+  /** Wall clock, unix ms: how old the last tick is. */
+  readonly clock: () => number;
+  /** Chain time, unix seconds: loan statuses are computed at it. */
+  readonly chainNow: () => bigint;
+}
+
+export interface ListeningHttpServer {
+  /** e.g. `http://127.0.0.1:8080`. */
+  readonly url: string;
+  /** The port bound (the one the system chose when asked for 0). */
+  readonly port: number;
+  /** Stops accepting connections, closes idle ones, and resolves once in-flight requests have finished. */
+  close(): Promise<void>;
+}
+
+export interface HttpServer {
+  readonly app: Express;
+  /** Listens on `host` (default 127.0.0.1); port 0 binds a free port. */
+  listen(port: number, host?: string): Promise<ListeningHttpServer>;
+}
+
+export type HealthState = "ok" | "degraded" | "starting";
+
+/** `/health`'s body: the keeper's status, with bigints as decimal strings on the wire. */
+export type HealthBody = { status: HealthState } & KeeperStatus & { behind: bigint | null };
+
+/** The name of each `LoanStatus` value, by value. */
+const STATUS_NAME = new Map<number, string>(Object.entries(LoanStatus).map(([name, value]) => [value, name]));
+const STATUS_BY_NAME = new Map<string, LoanStatus>(Object.entries(LoanStatus));
+const STATUS_LIST = [...STATUS_BY_NAME.keys()].join(", ");
+const statusName = (status: number): string => STATUS_NAME.get(status) ?? String(status);
+
+const DECIMAL = /^[0-9]+$/;
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+
+/** JSON.stringify replacer: bigints as decimal strings (JSON numbers round past 2^53, and JSON.stringify throws). */
+const bigintReplacer = (_key: string, value: unknown): unknown =>
+  typeof value === "bigint" ? value.toString() : value;
+
+/** `Late,Defaulted` or `2,3` (or repeated `status=` parameters): case-sensitive names or numbers. */
+const statusFilter = z.preprocess(
+  (value) => (Array.isArray(value) ? value.join(",") : value),
+  z.string().transform((text, context) => {
+    const statuses: LoanStatus[] = [];
+    for (const token of text.split(",")) {
+      const status = STATUS_BY_NAME.get(token) ?? (DECIMAL.test(token) ? Number(token) : undefined);
+      if (status === undefined || !STATUS_NAME.has(status)) {
+        context.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: `Unknown status ${JSON.stringify(token)}: expected one of ${STATUS_LIST} (or their numbers)`,
+        });
+      } else {
+        statuses.push(status as LoanStatus);
+      }
+    }
+    return statuses.length === text.split(",").length ? statuses : z.NEVER;
+  }),
+);
+
+const integerParameter = (what: string, min: number, max: number) =>
+  z
+    .string()
+    .regex(DECIMAL, `${what} must be a decimal integer`)
+    .transform(Number)
+    .pipe(z.number().int().min(min, `${what} must be at least ${min}`).max(max, `${what} must be at most ${max}`));
+
+const listLoansQuery = z
+  .object({
+    status: statusFilter.optional(),
+    borrower: z.string().regex(ADDRESS, "borrower must be a 0x-prefixed 20-byte hex address").optional(),
+    template: z.string().regex(DECIMAL, "template must be a decimal integer").transform(BigInt).optional(),
+    limit: integerParameter("limit", 1, MAX_LIST_LIMIT).optional(),
+    offset: integerParameter("offset", 0, Number.MAX_SAFE_INTEGER).optional(),
+  })
+  .strict();
+
+const loanIdParameter = z.string().regex(DECIMAL, "Loan id must be a decimal integer").transform(BigInt);
+
+function badRequest(response: Response, message: string, error: z.ZodError): void {
+  const issues = error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }));
+  response.status(400).json({ error: { code: "bad_request", message, issues } });
+}
+
+const loanJson = (loan: LoanSummary) => ({ ...loan, status: statusName(loan.status) });
+
+/** `/health`'s verdict: ok while ticks complete without error, starting before the first one, degraded otherwise. */
+export function healthOf(status: KeeperStatus, nowMs: number): HealthBody {
+  const behind = status.head === null || status.processedBlock === null ? null : status.head - status.processedBlock;
+  let state: HealthState;
+  if (status.lastError !== null) state = "degraded";
+  else if (status.lastTickAtMs === null) state = "starting";
+  else state = nowMs - status.lastTickAtMs <= HEALTH_MAX_TICK_AGE_MS ? "ok" : "degraded";
+  return { status: state, ...status, behind };
+}
+
+/** The status code an error carries (express's and http-errors' `status`), when it is a client error. */
+function clientErrorStatus(error: unknown): number | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const status =
+    (error as { status?: unknown; statusCode?: unknown }).status ?? (error as { statusCode?: unknown }).statusCode;
+  return typeof status === "number" && status >= 400 && status < 500 ? status : undefined;
+}
+
+/**
+ * The keeper's HTTP server: `GET /health`, `GET /metrics`, `GET /api/loans`, `GET /api/loans/:id`.
+ *
+ * @example
+ * const http = createHttpServer({ readModel: store.readModel, metrics, status, logger, clock: Date.now, chainNow });
+ * const server = await http.listen(config.httpPort, "0.0.0.0");
+ * logger.info({ url: server.url }, "http listening");
+ */
+export function createHttpServer(parameters: CreateHttpServerParameters): HttpServer {
+  const { readModel, metrics, status, logger, clock, chainNow } = parameters;
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("json replacer", bigintReplacer);
+  app.set("query parser", "simple");
+
+  app.use((request: Request, response: Response, next: NextFunction) => {
+    const started = performance.now();
+    const path = request.path;
+    response.on("finish", () => {
+      const ms = Math.round((performance.now() - started) * 10) / 10;
+      logger.debug({ method: request.method, path, status: response.statusCode, ms }, "http request");
+    });
+    next();
+  });
+
+  app.get("/health", (_request, response) => {
+    const body = healthOf(status(), clock());
+    response.status(body.status === "ok" ? 200 : 503).json(body);
+  });
+
+  app.get("/metrics", async (_request, response) => {
+    const text = await metrics.metrics();
+    response.set("Content-Type", metrics.contentType).send(text);
+  });
+
+  app.get("/api/loans", (request, response) => {
+    const query = listLoansQuery.safeParse(request.query);
+    if (!query.success) return badRequest(response, "Invalid query parameters", query.error);
+    const { status: statuses, borrower, template, limit = DEFAULT_LIST_LIMIT, offset = 0 } = query.data;
+    const now = chainNow();
+    const page = readModel.listLoans({
+      status: statuses,
+      borrower: borrower as Address | undefined,
+      templateId: template,
+      limit,
+      offset,
+      now,
+    });
+    response.json({ loans: page.loans.map(loanJson), total: page.total, limit, offset, asOf: now });
+  });
+
+  app.get("/api/loans/:id", (request, response) => {
+    const id = loanIdParameter.safeParse(request.params.id);
+    if (!id.success) return badRequest(response, "Invalid loan id", id.error);
+    const now = chainNow();
+    const detail = readModel.loanDetail(id.data, now);
+    if (detail === null) {
+      response.status(404).json({ error: { code: "not_found", message: `No loan ${id.data}` } });
+      return;
+    }
+    response.json({ ...detail, loan: loanJson(detail.loan), asOf: now });
+  });
+
+  app.use((request: Request, response: Response) => {
+    response.status(404).json({ error: { code: "not_found", message: `No route ${request.method} ${request.path}` } });
+  });
+
+  app.use((error: unknown, request: Request, response: Response, next: NextFunction) => {
+    if (response.headersSent) return next(error);
+    const clientStatus = clientErrorStatus(error);
+    if (clientStatus !== undefined) {
+      const message = error instanceof Error ? error.message : "Bad request";
+      response.status(clientStatus).json({ error: { code: "bad_request", message } });
+      return;
+    }
+    logger.error({ err: error, method: request.method, path: request.path }, "http request failed");
+    response.status(500).json({ error: { code: "internal", message: "Internal server error" } });
+  });
+
+  return {
+    app,
+    listen(port, host = "127.0.0.1") {
+      return new Promise((resolve, reject) => {
+        const server = createServer(app);
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          server.off("error", reject);
+          const address = server.address() as AddressInfo;
+          const hostname = address.family === "IPv6" ? `[${address.address}]` : address.address;
+          resolve({
+            url: `http://${hostname}:${address.port}`,
+            port: address.port,
+            close: () =>
+              new Promise<void>((done, fail) => {
+                server.close((closeError) => (closeError ? fail(closeError) : done()));
+                server.closeIdleConnections();
+              }),
+          });
+        });
+      });
+    },
+  };
+}
