@@ -30,6 +30,7 @@ import {
 } from "viem";
 import type { Logger } from "pino";
 import { loanBookAbi } from "../abi/loanBook.ts";
+import { bankReferenceHashOf } from "../core/bankReference.ts";
 import { bankPaymentTypedData } from "../core/typedData.ts";
 import { defaultSkippedOutcome, outcomeOf, type Outcome } from "../core/outcomes.ts";
 import type { Store } from "../adapters/store/openStore.ts";
@@ -129,7 +130,14 @@ export function createExecutor(parameters: ExecutorParameters) {
     }
   }
 
-  function settleOutcome(action: ActionRecord, outcome: Outcome, name: string, now: bigint, block: bigint | null) {
+  function settleOutcome(
+    action: ActionRecord,
+    outcome: Outcome,
+    name: string,
+    now: bigint,
+    block: bigint | null,
+    counted = false,
+  ) {
     const doneBlock = block ?? undefined;
     switch (outcome.kind) {
       case "retryAt":
@@ -147,10 +155,11 @@ export function createExecutor(parameters: ExecutorParameters) {
         store.markAction(action.id, { state: "dropped", outcome: name, doneBlock });
         return;
       case "fail": {
-        const attempts = action.attempts + 1;
+        // A transaction that reverted counted its attempt when it was sent; a refused simulation counts one now.
+        const attempts = counted ? action.attempts : action.attempts + 1;
         store.markAction(action.id, {
           state: attempts >= MAX_ATTEMPTS ? "failed" : "planned",
-          attempted: true,
+          attempted: !counted,
           outcome: name,
           error: name,
           notBefore: now + FAILURE_RETRY_SECONDS,
@@ -216,8 +225,9 @@ export function createExecutor(parameters: ExecutorParameters) {
 
   function markRelayed(action: ActionRecord, txHash: Hash | null) {
     for (const record of store.bankRecordsOfLoan(action.loanId)) {
-      if (record.state === "matched" && action.key.endsWith(`:b${action.payload.bankReference as string}`)) {
-        // The planner keyed the action by the hash; the follower marks records by hash as well.
+      // The planner keyed the action by the hash; the follower marks records by hash as well.
+      const hash = bankReferenceHashOf(record.source, record.bankReference);
+      if (record.state === "matched" && hash === action.payload.bankReference) {
         store.markBankRecordRelayed(record.bankReference, txHash);
       }
     }
@@ -232,9 +242,10 @@ export function createExecutor(parameters: ExecutorParameters) {
 
   /** Signs, stores (with its nonce and actions, in one transaction), then broadcasts. */
   async function send(kind: OnChainKind, batch: readonly { action: ActionRecord; argument: unknown }[], head: bigint) {
-    const single = batch.length === 1;
-    const functionName = single ? CALLS[kind].single : CALLS[kind].batch;
-    const args = single ? [batch[0].argument] : [batch.map((entry) => entry.argument)];
+    // Always the batch function, even for one loan: a loan that stopped being eligible between the simulation and
+    // the block is skipped with an event (and planned again), where the single call would revert and cost a retry.
+    const functionName = CALLS[kind].batch;
+    const args = [batch.map((entry) => entry.argument)];
     const data = encodeFunctionData({ abi: loanBookAbi, functionName, args } as never);
     const estimate = await client.estimateGas({ account: address, to: loanBook, data });
     const gas = (estimate * GAS_HEADROOM_PERCENT) / 100n;
@@ -300,7 +311,7 @@ export function createExecutor(parameters: ExecutorParameters) {
       }
       for (const action of store.actionsOfTransaction(tx.hash)) {
         if (reverted) {
-          settleOutcome(action, { kind: "fail" }, "reverted", now, null);
+          settleOutcome(action, { kind: "fail" }, "reverted", now, null, true);
           continue;
         }
         const skip = skipped.get(action.loanId);
