@@ -34,6 +34,9 @@ const STATUS: KeeperStatus = {
   lastError: null,
   ticks: 3,
   idle: true,
+  due: 0,
+  pendingTransactions: 0,
+  lastSent: 0,
 };
 
 interface Running {
@@ -288,6 +291,9 @@ describe("createHttpServer", () => {
         lastError: null,
         ticks: 3,
         idle: true,
+        due: 0,
+        pendingTransactions: 0,
+        lastSent: 0,
         behind: "8",
       });
       app.clock.ms = TICK_AT_MS + HEALTH_MAX_TICK_AGE_MS;

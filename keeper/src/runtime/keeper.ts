@@ -58,6 +58,9 @@ export function createKeeper(parameters: KeeperParameters) {
     lastError: null,
     ticks: 0,
     idle: false,
+    due: 0,
+    pendingTransactions: 0,
+    lastSent: 0,
   };
   let started = false;
 
@@ -76,11 +79,13 @@ export function createKeeper(parameters: KeeperParameters) {
     })) as boolean;
     const plan = planner.plan(now, { paused });
     const sent = await executor.execute(now, sync.head);
+    const due = store.nextActions(1_000, now).length;
+    const pendingTransactions = store.pendingTransactions(parameters.keeper).length;
     const idle =
       sent === 0 &&
       sync.processedBlock + BigInt(parameters.confirmations) >= sync.head &&
-      store.nextActions(1, now).length === 0 &&
-      store.pendingTransactions(parameters.keeper).length === 0;
+      due === 0 &&
+      pendingTransactions === 0;
     Object.assign(status, {
       head: sync.head,
       processedBlock: sync.processedBlock,
@@ -89,6 +94,9 @@ export function createKeeper(parameters: KeeperParameters) {
       lastError: null,
       ticks: status.ticks + 1,
       idle,
+      due,
+      pendingTransactions,
+      lastSent: sent,
     });
     return { ...sync, planned: plan.planned, sent, idle };
   }

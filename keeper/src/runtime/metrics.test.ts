@@ -18,6 +18,9 @@ const STATUS: KeeperStatus = {
   lastError: null,
   ticks: 3,
   idle: true,
+  due: 0,
+  pendingTransactions: 0,
+  lastSent: 0,
 };
 
 /** The samples of the exposition text, by series (name and labels as written). */

@@ -30,6 +30,12 @@ export interface KeeperStatus {
   ticks: number;
   /** No action is waiting for its time or its transaction. */
   idle: boolean;
+  /** Planned actions due at the processed block's time, after the last pass. */
+  due: number;
+  /** The keeper's transactions signed and not yet known to be mined (all broadcast once the pass ends). */
+  pendingTransactions: number;
+  /** Actions the last pass put in transactions. */
+  lastSent: number;
 }
 
 export interface CreateMetricsParameters {
