@@ -40,6 +40,12 @@ export function createChainState(db: Database.Database) {
   );
   const deleteInstallments = db.prepare("DELETE FROM installments WHERE updated_block > ?");
   const deleteEvents = db.prepare("DELETE FROM events WHERE block_number > ?");
+  // A bank payment credited in a removed block is not credited any more: relay it again.
+  const unrelayBankRecords = db.prepare(
+    `UPDATE bank_records SET state = 'matched', relay_tx = NULL, updated_at_ms = :now
+     WHERE state = 'relayed' AND relay_tx IN (
+       SELECT tx_hash FROM events WHERE block_number > :ancestor AND name = 'BankPaymentRecorded')`,
+  );
   const deletePayments = db.prepare("DELETE FROM payments WHERE block_number > ?");
   // Actions settled by a transaction in a removed block are in flight again: the transaction may be mined anew.
   const unmineActions = db.prepare(
@@ -83,8 +89,8 @@ export function createChainState(db: Database.Database) {
     /**
      * Undoes every block above `ancestor` (a recorded block): removes the blocks and the events, payments and
      * installments they produced, marks stale the loans they updated (a loan is kept: it may predate them), puts
-     * the transactions they included back to `sent` with the actions mined or failed by them, and moves the
-     * checkpoint to the ancestor. The outbox, bank records and contact log are never removed.
+     * the transactions they included back to `sent` with the actions mined or failed by them, puts back to
+     * `matched` the bank records they credited, and moves the checkpoint to the ancestor. The outbox, bank records and contact log are never removed.
      *
      * @example
      * store.rollbackTo(fork.number - 1n);
@@ -97,6 +103,7 @@ export function createChainState(db: Database.Database) {
         }
         const staleLoanIds = (markStaleLoans.all({ ancestor }) as { id: bigint }[]).map((row) => row.id);
         const installments = deleteInstallments.run(ancestor).changes;
+        unrelayBankRecords.run({ ancestor, now });
         const events = deleteEvents.run(ancestor).changes;
         const payments = deletePayments.run(ancestor).changes;
         unmineActions.run({ ancestor, now });

@@ -200,6 +200,40 @@ describe("rollbackTo", () => {
     store.close();
   });
 
+  it("puts back to matched a bank payment credited in a removed block, and only it", () => {
+    const { store } = bookAtHead();
+    const record = { source: "BANK", loanReference: "L1", loanId: 1n, amount: 5n, rawPayload: "{}" } as const;
+    store.insertBankRecord({ ...record, bankReference: "kept", paidAt: 1n });
+    store.insertBankRecord({ ...record, bankReference: "orphaned", paidAt: 2n });
+    // Credited by the transactions of the events at 101 (kept) and 104 (removed).
+    store.insertEvent({
+      blockNumber: 104n,
+      blockHash: hashOf(104n),
+      txHash: "0xe104",
+      logIndex: 2,
+      address: "0xbook",
+      name: "BankPaymentRecorded",
+      loanId: 1n,
+      args: {},
+    });
+    store.insertEvent({
+      blockNumber: 101n,
+      blockHash: hashOf(101n),
+      txHash: "0xe101",
+      logIndex: 2,
+      address: "0xbook",
+      name: "BankPaymentRecorded",
+      loanId: 1n,
+      args: {},
+    });
+    store.markBankRecordRelayed("kept", "0xe101");
+    store.markBankRecordRelayed("orphaned", "0xe104");
+    store.rollbackTo(ANCESTOR);
+    expect(store.getBankRecord("kept")).to.include({ state: "relayed", relayTx: "0xe101" });
+    expect(store.getBankRecord("orphaned")).to.include({ state: "matched", relayTx: null });
+    store.close();
+  });
+
   it("refuses an ancestor it has not recorded, changing nothing", () => {
     const { store, path } = bookAtHead();
     const before = rows(path, "SELECT count(*) FROM blocks UNION ALL SELECT count(*) FROM events");
