@@ -1,0 +1,221 @@
+/**
+ * The run's results, from the chain (each loan's `statusOf`, the money moved by the loan book's events, the keeper's
+ * own transactions and their receipts) and from the keeper's database (its actions, duplicates).
+ */
+import { createHash } from "node:crypto";
+import { decodeFunctionData, parseEventLogs, type Address, type Hash, type Hex } from "viem";
+import { loanBookAbi } from "../../keeper/src/abi/loanBook.ts";
+import { openStore } from "../../keeper/src/adapters/store/openStore.ts";
+import { LoanStatus } from "../../keeper/src/core/decisions.ts";
+import type { World } from "./createWorld.ts";
+
+const STATUS_NAMES = new Map<number, string>(Object.entries(LoanStatus).map(([name, value]) => [value, name]));
+/** Blocks per `eth_getLogs` and per batch of `eth_getBlockByNumber`. */
+const LOG_RANGE = 5_000n;
+const BLOCK_BATCH = 200n;
+
+export interface ActionCounts {
+  done: number;
+  dropped: number;
+  failed: number;
+  planned: number;
+  sent: number;
+}
+
+export interface DemoSummary {
+  readonly seed: string;
+  readonly loans: number;
+  readonly days: number;
+  /** Loans by `statusOf` at the end (status names). */
+  readonly byStatus: Readonly<Record<string, number>>;
+  /** Token base units. */
+  readonly principalLent: bigint;
+  /** Every repayment, bank payment, auto-debit and commitment payment credited to the loans. */
+  readonly recovered: bigint;
+  /** Parts of `recovered`: relayed bank payments, and payments of commitments (fixed debts). */
+  readonly bankPayments: bigint;
+  readonly commitmentPayments: bigint;
+  readonly penalties: bigint;
+  /** Keeper actions by kind and state (the keeper's `actions` table). */
+  readonly actions: Readonly<Record<string, ActionCounts>>;
+  /** Actions carried by more than one mined transaction: must be 0. */
+  readonly duplicateActions: number;
+  /** The keeper account's transactions, from their receipts. */
+  readonly keeperTransactions: {
+    readonly count: number;
+    readonly reverted: number;
+    readonly gasUsed: bigint;
+    readonly byFunction: Readonly<Record<string, { transactions: number; gasUsed: bigint }>>;
+  };
+  /** The loan book's event counts (who declared the defaults, and so on, is in `keeperActors`). */
+  readonly events: Readonly<Record<string, number>>;
+  /** `LoanDefaulted` and `CommitmentBreached` by actor: the keeper's account, or others. */
+  readonly keeperActors: {
+    readonly defaults: { keeper: number; others: number };
+    readonly breaches: { keeper: number; others: number };
+  };
+  /**
+   * SHA-256 of each loan's final facts (status, flags, balance, installments paid, what it owes) and of every keeper
+   * action key with its state: the same seed over the same days gives the same digest.
+   */
+  readonly digest: Hex;
+}
+
+export interface ReadSummaryParameters {
+  readonly world: World;
+  /** The keeper's database. */
+  readonly dbPath: string;
+  /** The keeper's account. */
+  readonly keeper: Address;
+}
+
+/**
+ * @example
+ * const summary = await readSummary({ world, dbPath, keeper: world.accounts.keeper.address });
+ */
+export async function readSummary({ world, dbPath, keeper }: ReadSummaryParameters): Promise<DemoSummary> {
+  const { client } = world.rpc;
+  const head = await client.getBlockNumber({ cacheTime: 0 });
+  const read = <T>(functionName: string, loanId: bigint) =>
+    client.readContract({
+      address: world.loanBook,
+      abi: loanBookAbi,
+      functionName,
+      args: [loanId],
+      blockNumber: head,
+    } as never) as Promise<T>;
+
+  // Each loan's final standing and facts.
+  const finals = await Promise.all(
+    world.loans.map(async (loan) => {
+      const [status, facts, payoff] = await Promise.all([
+        read<number>("statusOf", loan.loanId),
+        read<{ flags: number; balance: bigint; paidInstallments: number; paidOnCurrent: bigint }>(
+          "loanOf",
+          loan.loanId,
+        ),
+        read<bigint>("payoffAmount", loan.loanId),
+      ]);
+      return { loanId: loan.loanId, status, facts, payoff };
+    }),
+  );
+  const byStatus: Record<string, number> = {};
+  for (const { status } of finals) {
+    const name = STATUS_NAMES.get(status) ?? String(status);
+    byStatus[name] = (byStatus[name] ?? 0) + 1;
+  }
+
+  // Money and actors, from the loan book's events.
+  const logs = [];
+  for (let from = world.deployBlock; from <= head; from += LOG_RANGE) {
+    const to = from + LOG_RANGE - 1n < head ? from + LOG_RANGE - 1n : head;
+    logs.push(...(await client.getLogs({ address: world.loanBook, fromBlock: from, toBlock: to })));
+  }
+  const events: Record<string, number> = {};
+  let principalLent = 0n;
+  let recovered = 0n;
+  let bankPayments = 0n;
+  let commitmentPayments = 0n;
+  let penalties = 0n;
+  const keeperActors = { defaults: { keeper: 0, others: 0 }, breaches: { keeper: 0, others: 0 } };
+  const isKeeper = (actor: Address) => actor.toLowerCase() === keeper.toLowerCase();
+  for (const event of parseEventLogs({ abi: loanBookAbi, logs })) {
+    events[event.eventName] = (events[event.eventName] ?? 0) + 1;
+    switch (event.eventName) {
+      case "LoanOriginated":
+        principalLent += event.args.principal;
+        break;
+      case "RepaymentMade":
+        // principalPaid includes the prepaid part.
+        recovered += event.args.penaltyPaid + event.args.interestPaid + event.args.principalPaid;
+        penalties += event.args.penaltyPaid;
+        break;
+      case "DebtRepaid":
+        recovered += event.args.amount;
+        commitmentPayments += event.args.amount;
+        break;
+      case "BankPaymentRecorded":
+        bankPayments += event.args.amount;
+        break;
+      case "LoanDefaulted":
+        keeperActors.defaults[isKeeper(event.args.actor) ? "keeper" : "others"]++;
+        break;
+      case "CommitmentBreached":
+        keeperActors.breaches[isKeeper(event.args.actor) ? "keeper" : "others"]++;
+        break;
+    }
+  }
+
+  // The keeper's own transactions: every block since the deployment, receipts of those it sent.
+  const keeperHashes: { hash: Hash; input: Hex }[] = [];
+  for (let from = world.deployBlock; from <= head; from += BLOCK_BATCH) {
+    const numbers = [];
+    for (let n = from; n < from + BLOCK_BATCH && n <= head; n++) numbers.push(n);
+    const blocks = await Promise.all(
+      numbers.map((blockNumber) => client.getBlock({ blockNumber, includeTransactions: true })),
+    );
+    for (const block of blocks) {
+      for (const tx of block.transactions) if (isKeeper(tx.from)) keeperHashes.push({ hash: tx.hash, input: tx.input });
+    }
+  }
+  const receipts = await Promise.all(keeperHashes.map(({ hash }) => client.getTransactionReceipt({ hash })));
+  const byFunction: Record<string, { transactions: number; gasUsed: bigint }> = {};
+  let gasUsed = 0n;
+  let reverted = 0;
+  receipts.forEach((receipt, i) => {
+    let name = "unknown";
+    try {
+      name = decodeFunctionData({ abi: loanBookAbi, data: keeperHashes[i].input }).functionName;
+    } catch {
+      // not a loan book call
+    }
+    const entry = (byFunction[name] ??= { transactions: 0, gasUsed: 0n });
+    entry.transactions++;
+    entry.gasUsed += receipt.gasUsed;
+    gasUsed += receipt.gasUsed;
+    if (receipt.status !== "success") reverted++;
+  });
+
+  // The keeper's record of what it did.
+  const store = openStore(dbPath);
+  let actions: Record<string, ActionCounts>;
+  let duplicateActions: number;
+  let actionKeys: string[];
+  try {
+    actions = {};
+    for (const row of store.readModel.actionsByKindAndOutcome()) {
+      const counts = (actions[row.kind] ??= { done: 0, dropped: 0, failed: 0, planned: 0, sent: 0 });
+      counts[row.state] += row.count;
+    }
+    duplicateActions = store.readModel.duplicateActionCount();
+    actionKeys = world.loans.flatMap((loan) => store.actionsOfLoan(loan.loanId).map((a) => `${a.key}=${a.state}`));
+  } finally {
+    store.close();
+  }
+
+  const hash = createHash("sha256");
+  for (const { loanId, status, facts, payoff } of finals) {
+    hash.update(
+      `${loanId}:${status}:${facts.flags}:${facts.balance}:${facts.paidInstallments}:${facts.paidOnCurrent}:${payoff}\n`,
+    );
+  }
+  for (const key of actionKeys.sort()) hash.update(`${key}\n`);
+
+  return {
+    seed: world.seed,
+    loans: world.loans.length,
+    days: world.day,
+    byStatus,
+    principalLent,
+    recovered,
+    bankPayments,
+    commitmentPayments,
+    penalties,
+    actions,
+    duplicateActions,
+    keeperTransactions: { count: receipts.length, reverted, gasUsed, byFunction },
+    events,
+    keeperActors,
+    digest: `0x${hash.digest("hex")}`,
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * Starts the keeper as its own process (`node keeper/src/index.ts`) on the demo's chain and loan book: the keeper's
+ * key is account #2's, its bank signer account #3's (registered by the lender in `deployLocalStack`), no
+ * confirmation depth (a local chain does not reorganise), a 50 ms poll, its database fresh.
+ */
+import { mkdirSync, rmSync } from "node:fs";
+import { dirname } from "node:path";
+import {
+  freePort,
+  startKeeperProcess,
+  waitForHttp,
+  type KeeperProcess,
+} from "../../keeper/e2e/support/keeperProcess.ts";
+import { hardhatKey, ROLE_INDEX } from "./accounts.ts";
+import type { World } from "./createWorld.ts";
+import { createKeeperLink, type KeeperLink } from "./keeperLink.ts";
+
+export interface StartDemoKeeperParameters {
+  readonly world: World;
+  /** The keeper's SQLite database: deleted first (it would describe another chain). */
+  readonly dbPath: string;
+  /** Where the keeper's output goes (appended). */
+  readonly logFile?: string;
+  /** HTTP port; a free one when absent or 0. */
+  readonly port?: number;
+  readonly logLevel?: string;
+  readonly pollIntervalMs?: number;
+}
+
+export interface DemoKeeper {
+  readonly process: KeeperProcess;
+  readonly link: KeeperLink;
+  readonly url: string;
+  /** SIGTERM (a clean shutdown), SIGKILL if it has not exited after 10 s. */
+  stop(): Promise<void>;
+}
+
+const STARTUP_TIMEOUT_MS = 60_000;
+const STOP_GRACE_MS = 10_000;
+
+/**
+ * @example
+ * const keeper = await startDemoKeeper({ world, dbPath: ".keeper/demo.sqlite", logFile: ".keeper/demo-keeper.log" });
+ * await keeper.link.waitUntilCaughtUp();
+ */
+export async function startDemoKeeper(parameters: StartDemoKeeperParameters): Promise<DemoKeeper> {
+  const { world, dbPath, logFile } = parameters;
+  mkdirSync(dirname(dbPath), { recursive: true });
+  for (const suffix of ["", "-wal", "-shm"]) rmSync(`${dbPath}${suffix}`, { force: true });
+  if (logFile !== undefined) {
+    mkdirSync(dirname(logFile), { recursive: true });
+    rmSync(logFile, { force: true });
+  }
+  const port = parameters.port || (await freePort());
+  const child = startKeeperProcess({
+    env: {
+      KEEPER_RPC_URL: world.rpc.url,
+      KEEPER_LOAN_BOOK_ADDRESS: world.loanBook,
+      KEEPER_START_BLOCK: world.deployBlock.toString(),
+      KEEPER_PRIVATE_KEY: hardhatKey(ROLE_INDEX.keeper),
+      KEEPER_BANK_SIGNER_KEY: hardhatKey(ROLE_INDEX.bankSigner),
+      KEEPER_CONFIRMATIONS: "0",
+      KEEPER_POLL_INTERVAL_MS: String(parameters.pollIntervalMs ?? 50),
+      KEEPER_HTTP_HOST: "127.0.0.1",
+      KEEPER_HTTP_PORT: String(port),
+      KEEPER_DB_PATH: dbPath,
+      KEEPER_LOG_LEVEL: parameters.logLevel ?? "warn",
+    },
+    logFile,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    const timer = setTimeout(() => child.child.kill("SIGKILL"), STOP_GRACE_MS);
+    await child.kill("SIGTERM");
+    clearTimeout(timer);
+  };
+  try {
+    await Promise.race([
+      waitForHttp(`${url}/health`, STARTUP_TIMEOUT_MS),
+      child.exited.then((exit) => {
+        throw new Error(
+          `the keeper exited (${JSON.stringify(exit)}) before serving /health:\n${child.logs().slice(-4_000)}`,
+        );
+      }),
+    ]);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { process: child, link: createKeeperLink({ url, client: world.rpc.client }), url, stop };
+}
