@@ -57,16 +57,18 @@ export function createKeeperLink({ url, client }: { url: string; client: PublicC
       let confirmed: { head: bigint; ticks: number } | null = null;
       let last: KeeperHealth | null = null;
       for (let polls = 1; ; polls++) {
-        const [head, status] = await Promise.all([client.getBlockNumber({ cacheTime: 0 }), health()]);
-        last = status;
+        const [head, status] = await Promise.all([client.getBlockNumber({ cacheTime: 0 }), health().catch(() => null)]);
+        // A keeper that does not answer (restarting after a crash) has not caught up.
+        if (status !== null) last = status;
         const caughtUp =
+          status !== null &&
           status.idle &&
           status.lastError === null &&
           status.processedBlock !== null &&
           BigInt(status.processedBlock) >= head;
         if (!caughtUp) confirmed = null;
         else if (confirmed === null || confirmed.head !== head) confirmed = { head, ticks: status.ticks };
-        else if (status.ticks > confirmed.ticks) return { polls };
+        else if (status.ticks !== confirmed.ticks) return { polls }; // another pass (or another process)
         if (performance.now() > deadline) {
           throw new KeeperLagError(
             `the keeper did not catch up within ${timeoutMs} ms: head ${head}, last health ${JSON.stringify(last)}`,

@@ -17,8 +17,14 @@ import { createKeeperLink, type KeeperLink } from "./keeperLink.ts";
 
 export interface StartDemoKeeperParameters {
   readonly world: World;
-  /** The keeper's SQLite database: deleted first (it would describe another chain). */
+  /** The keeper's SQLite database: deleted first (it would describe another chain), unless `keepDatabase`. */
   readonly dbPath: string;
+  /** Restart on the database a killed keeper left (the crash test). */
+  readonly keepDatabase?: boolean;
+  /** The keeper's JSON-RPC URL when not the world's own (a fault-injecting proxy in front of the node). */
+  readonly rpcUrl?: string;
+  /** Added to (and overriding) the keeper's environment. */
+  readonly env?: Readonly<Record<string, string>>;
   /** Where the keeper's output goes (appended). */
   readonly logFile?: string;
   /** HTTP port; a free one when absent or 0. */
@@ -46,15 +52,15 @@ const STOP_GRACE_MS = 10_000;
 export async function startDemoKeeper(parameters: StartDemoKeeperParameters): Promise<DemoKeeper> {
   const { world, dbPath, logFile } = parameters;
   mkdirSync(dirname(dbPath), { recursive: true });
-  for (const suffix of ["", "-wal", "-shm"]) rmSync(`${dbPath}${suffix}`, { force: true });
-  if (logFile !== undefined) {
-    mkdirSync(dirname(logFile), { recursive: true });
-    rmSync(logFile, { force: true });
+  if (!parameters.keepDatabase) {
+    for (const suffix of ["", "-wal", "-shm"]) rmSync(`${dbPath}${suffix}`, { force: true });
+    if (logFile !== undefined) rmSync(logFile, { force: true });
   }
+  if (logFile !== undefined) mkdirSync(dirname(logFile), { recursive: true });
   const port = parameters.port || (await freePort());
   const child = startKeeperProcess({
     env: {
-      KEEPER_RPC_URL: world.rpc.url,
+      KEEPER_RPC_URL: parameters.rpcUrl ?? world.rpc.url,
       KEEPER_LOAN_BOOK_ADDRESS: world.loanBook,
       KEEPER_START_BLOCK: world.deployBlock.toString(),
       KEEPER_PRIVATE_KEY: hardhatKey(ROLE_INDEX.keeper),
@@ -65,6 +71,7 @@ export async function startDemoKeeper(parameters: StartDemoKeeperParameters): Pr
       KEEPER_HTTP_PORT: String(port),
       KEEPER_DB_PATH: dbPath,
       KEEPER_LOG_LEVEL: parameters.logLevel ?? "warn",
+      ...parameters.env,
     },
     logFile,
   });
