@@ -1,0 +1,230 @@
+/**
+ * Crash safety: the same seeded book (12 loans, 120 days of the demo's scenario engine) is played twice on fresh
+ * chains, once with a keeper left alone and once with a keeper killed by SIGKILL at random moments (at least 20
+ * times, spread over the run) and restarted on the database it left. Both runs must end with the same loans (status,
+ * flags, balance, installments paid, what is owed), the same action log (key, state, outcome) and the same keeper
+ * work on chain: each action carried by exactly one mined transaction, none reverted, none skipped.
+ *
+ * The engine waits for the keeper each simulated day, so a killed keeper delays the day; the keeper's transactions are
+ * mined a few seconds later into the day than in the quiet run, which nothing in the loan book measures finer than a
+ * day (penalties count started days), so the facts compare exactly.
+ */
+import { after, describe, it } from "node:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import { decodeFunctionData, getAddress, parseEventLogs, type Hex } from "viem";
+import { loanBookAbi } from "../src/abi/loanBook.ts";
+import { startLocalChain, type LocalChain } from "../src/adapters/chain/localChain.ts";
+import { openStore } from "../src/adapters/store/openStore.ts";
+import { createWorld, type World } from "../../scripts/demo/createWorld.ts";
+import { createDemoBankFeed, type DemoBankFeed } from "../../scripts/demo/demoBankFeed.ts";
+import { playDays } from "../../scripts/demo/playDays.ts";
+import { createRandom } from "../../scripts/demo/random.ts";
+import { readSummary, type DemoSummary } from "../../scripts/demo/readSummary.ts";
+import { startDemoKeeper, type DemoKeeper } from "../../scripts/demo/startDemoKeeper.ts";
+import { DAY } from "../../scripts/demo/templates.ts";
+import { freePort } from "./support/keeperProcess.ts";
+
+const LOANS = 12;
+const DAYS = 120;
+const SEED = "e2e-crash";
+const MIN_KILLS = 24;
+/** Days may run this many kills ahead of an even spread (so that the killer, waiting for a send, sees days go by). */
+const KILL_SLACK = 4;
+/** A kill comes this long (uniformly at random) after the keeper answers /health, */
+const KILL_DELAY_MS = { min: 0, max: 900 };
+/**
+ * or, three times in five, right after one of these log lines (a transaction stored but perhaps not broadcast, or
+ * broadcast but not yet seen mined): the moments a careless keeper would send twice or lose. It waits at most
+ * `SEND_WAIT_MS` for one.
+ */
+const SEND_MOMENTS = ["transaction signed", "transaction broadcast"];
+const SEND_WAIT_MS = 3_000;
+const MIN_KILLS_IN_A_SEND = 3;
+
+interface RunResult {
+  summary: DemoSummary;
+  /** `key state outcome` of every action, sorted. */
+  actionLog: string[];
+  /** What each mined keeper transaction carried (`function:loan` or `function:bank reference`), sorted. */
+  carried: string[];
+  skipEvents: number;
+  kills: number;
+  killsInASend: number;
+}
+
+const cleanups: (() => Promise<void>)[] = [];
+after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+});
+
+/** Plays the seeded book; with `crashes`, a killer SIGKILLs the keeper and restarts it on the same database. */
+async function play(crashes: boolean): Promise<RunResult> {
+  const dir = mkdtempSync(join(tmpdir(), `keeper-crash-${crashes ? "killed" : "quiet"}-`));
+  const dbPath = join(dir, "keeper.sqlite");
+  const logFile = join(dir, "keeper.log");
+  const chain: LocalChain = await startLocalChain({ port: 0 });
+  let keeper: DemoKeeper | undefined;
+  let bankFeed: DemoBankFeed | undefined;
+  const cleanup = async () => {
+    bankFeed?.close();
+    await keeper?.stop();
+    await chain.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  cleanups.push(cleanup);
+
+  const world = await createWorld({ rpcUrl: chain.url, loans: LOANS, seed: SEED, horizonDays: DAYS });
+  const port = await freePort();
+  const start = (keepDatabase: boolean) =>
+    startDemoKeeper({ world, dbPath, logFile, port, keepDatabase, logLevel: "info" });
+  keeper = await start(false);
+  await keeper.link.waitUntilCaughtUp();
+  bankFeed = createDemoBankFeed({ dbPath });
+
+  let kills = 0;
+  let killsInASend = 0;
+  let playing = true;
+  const random = createRandom(`${SEED}/kills`);
+  const killer = async () => {
+    while (playing) {
+      const { process: child } = keeper!;
+      let inASend = false;
+      if (random.next() < 0.6) {
+        const moment = random.pick(SEND_MOMENTS);
+        inASend = await child
+          .waitForLog((line) => line.msg === moment, SEND_WAIT_MS, { skip: child.jsonLines().length })
+          .then(
+            () => true,
+            () => false,
+          );
+      } else {
+        await sleep(random.int(KILL_DELAY_MS.min, KILL_DELAY_MS.max));
+      }
+      if (!playing) break;
+      await child.kill("SIGKILL");
+      kills++;
+      if (inASend) killsInASend++;
+      keeper = await start(true);
+    }
+  };
+  const killing = crashes ? killer() : Promise.resolve();
+  try {
+    await playDays({
+      world,
+      keeper: keeper.link,
+      bankFeed,
+      days: DAYS,
+      // Spread the kills over the whole run: a day waits until its share of them (less the slack) has happened.
+      onDay: async ({ day }) => {
+        while (crashes && kills < ((MIN_KILLS + KILL_SLACK) * day) / DAYS - KILL_SLACK) await sleep(20);
+      },
+    });
+  } finally {
+    playing = false;
+    await killing;
+  }
+  await keeper.link.waitUntilCaughtUp();
+
+  const summary = await readSummary({ world, dbPath, keeper: world.accounts.keeper.address });
+  const store = openStore(dbPath);
+  let actionLog: string[];
+  try {
+    actionLog = world.loans
+      .flatMap((loan) => store.actionsOfLoan(loan.loanId))
+      .map((action) => `${action.key} ${action.state} ${action.outcome}`)
+      .sort();
+  } finally {
+    store.close();
+  }
+  return { summary, actionLog, ...(await keeperWork(world)), kills, killsInASend };
+}
+
+/** The keeper's mined transactions, decoded: what each carried, and the skip events the loan book emitted. */
+async function keeperWork(world: World): Promise<Pick<RunResult, "carried" | "skipEvents">> {
+  const { client } = world.rpc;
+  const keeper = getAddress(world.accounts.keeper.address);
+  const head = await client.getBlockNumber({ cacheTime: 0 });
+  const carried: string[] = [];
+  for (let number = world.deployBlock; number <= head; number++) {
+    const block = await client.getBlock({ blockNumber: number, includeTransactions: true });
+    const day = Math.floor(Number(block.timestamp - world.startTime + BigInt(DAY / 2)) / DAY);
+    for (const tx of block.transactions) {
+      if (getAddress(tx.from) !== keeper) continue;
+      const receipt = await client.getTransactionReceipt({ hash: tx.hash });
+      expect(receipt.status, `keeper transaction ${tx.hash}`).to.equal("success");
+      carried.push(...itemsOf(tx.input, day));
+    }
+  }
+  const logs = await client.getLogs({ address: world.loanBook, fromBlock: world.deployBlock, toBlock: head });
+  const skipEvents = parseEventLogs({ abi: loanBookAbi, logs, eventName: ["ActionSkipped", "DefaultSkipped"] }).length;
+  return { carried: carried.sort(), skipEvents };
+}
+
+function itemsOf(input: Hex, day: number): string[] {
+  const call = decodeFunctionData({ abi: loanBookAbi, data: input });
+  switch (call.functionName) {
+    case "declareDefaults":
+    case "breachCommitments":
+      return (call.args[0] as readonly bigint[]).map((loanId) => `${call.functionName}:${loanId}`);
+    case "autoDebits":
+      // A loan may be debited once a day at most.
+      return (call.args[0] as readonly bigint[]).map((loanId) => `${call.functionName}:${loanId}@${day}`);
+    case "recordBankPayments":
+      return (call.args[0] as readonly { bankReferenceHash: Hex }[]).map(
+        (payment) => `${call.functionName}:${payment.bankReferenceHash}`,
+      );
+    default:
+      return [`${call.functionName}:?`];
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("the keeper killed at random moments", { timeout: 480_000 }, () => {
+  let quiet: RunResult;
+  let killed: RunResult;
+
+  it("plays the book with a keeper left alone", async (t) => {
+    quiet = await play(false);
+    t.diagnostic(`keeper transactions: ${quiet.summary.keeperTransactions.count}`);
+    expect(quiet.summary.keeperTransactions.count).to.be.greaterThan(5);
+    expect(quiet.summary.keeperActors.defaults.keeper).to.be.greaterThan(0);
+  });
+
+  it(`plays it again with the keeper SIGKILLed at least ${MIN_KILLS} times`, async (t) => {
+    killed = await play(true);
+    t.diagnostic(
+      `kills: ${killed.kills}, of which right after a transaction was signed or broadcast: ${killed.killsInASend}`,
+    );
+    expect(killed.kills).to.be.at.least(MIN_KILLS);
+    expect(killed.killsInASend).to.be.at.least(MIN_KILLS_IN_A_SEND);
+  });
+
+  it("ends with the same loans", () => {
+    expect(killed.summary.byStatus).to.deep.equal(quiet.summary.byStatus);
+    expect(killed.summary.recovered).to.equal(quiet.summary.recovered);
+    expect(killed.summary.penalties).to.equal(quiet.summary.penalties);
+    expect(killed.summary.events).to.deep.equal(quiet.summary.events);
+    // Each loan's status, flags, balance, installments paid and payoff, and every action key with its state.
+    expect(killed.summary.digest).to.equal(quiet.summary.digest);
+  });
+
+  it("ends with the same action log", () => {
+    expect(killed.actionLog.length).to.be.greaterThan(50);
+    expect(killed.actionLog).to.deep.equal(quiet.actionLog);
+  });
+
+  it("carried each action in exactly one mined transaction, none reverted or skipped", () => {
+    for (const run of [quiet, killed]) {
+      expect(new Set(run.carried).size, "an action carried twice").to.equal(run.carried.length);
+      expect(run.carried.some((item) => item.endsWith(":?"))).to.equal(false);
+      expect(run.skipEvents).to.equal(0);
+      expect(run.summary.duplicateActions).to.equal(0);
+      expect(run.summary.keeperTransactions.reverted).to.equal(0);
+    }
+    expect(killed.carried).to.deep.equal(quiet.carried);
+  });
+});
