@@ -204,6 +204,32 @@ describe("chainControl on a hardhat node", { timeout: 60_000 }, () => {
     expect(await chain.getAutomine()).to.equal(true);
   });
 
+  it("mines what beforeMining sends into the new branch's first block, at its time, and nothing before", async () => {
+    const plan = createReorgPlan(node.url);
+    await plan.mark();
+    await send(6n);
+    const oldFirst = await chain.latestBlock();
+    let sentInBetween: Hash | undefined;
+    let pendingTime: bigint | undefined;
+
+    const result = await plan.reorganise({
+      timeShift: 7,
+      beforeMining: async () => {
+        expect(await chain.getAutomine()).to.equal(false);
+        sentInBetween = await send(7n);
+        expect(await receipt(sentInBetween)).to.equal(null);
+        pendingTime = (await chain.publicClient.getBlock({ blockTag: "pending" })).timestamp;
+      },
+    });
+
+    const mined = await receipt(sentInBetween!);
+    expect(mined?.blockHash).to.equal(result.heights[0]!.newHash);
+    const first = await chain.publicClient.getBlock({ blockHash: result.heights[0]!.newHash });
+    expect(first.timestamp).to.equal(oldFirst.timestamp + 7n);
+    expect(pendingTime).to.equal(first.timestamp);
+    expect(await chain.getAutomine()).to.equal(true);
+  });
+
   it("restores the mempool of the mark: a transaction pending then comes back, one sent after it is lost", async () => {
     await chain.setAutomine(false);
     try {

@@ -115,6 +115,13 @@ export interface ReorganiseParameters {
    * they keep their hashes and get other blocks. Off by default: Hardhat forgets them (see `createReorgPlan`).
    */
   reincludeTransactions?: boolean | undefined;
+  /**
+   * Called back at the fork point, before the new branch is mined, with automine off (from before the revert, so
+   * that nothing an observer sends meanwhile is mined on its own) and the first new block's timestamp set: what it
+   * sends goes into the new branch's first block, with the re-included transactions. Makes the new branch differ:
+   * a payment that comes first, say. Reads with `blockTag: "pending"` see that block's time.
+   */
+  beforeMining?: (() => Promise<void>) | undefined;
 }
 
 export interface ReorganiseReturnType {
@@ -183,7 +190,7 @@ export function createReorgPlan(url: string): ReorgPlan {
     },
 
     async reorganise(parameters = {}) {
-      const { extraBlocks = 1, timeShift = 1, reincludeTransactions = false } = parameters;
+      const { extraBlocks = 1, timeShift = 1, reincludeTransactions = false, beforeMining } = parameters;
       if (marked === undefined) throw new Error("reorganise: call mark() first (each mark serves one reorganise)");
       if (!Number.isInteger(extraBlocks) || extraBlocks < 0) {
         throw new Error(`reorganise: extraBlocks must be an integer >= 0, got ${extraBlocks}`);
@@ -205,16 +212,19 @@ export function createReorgPlan(url: string): ReorgPlan {
         (await publicClient.request({ method: "eth_getTransactionByHash", params: [hash] })) !== null;
 
       marked = undefined;
-      await chain.revert(snapshotId);
-      // Those pending at mark() are back in the mempool; only the others need sending again.
-      const resend: Transaction[] = [];
-      if (reincludeTransactions) {
-        for (const transaction of oldTransactions) if (!(await known(transaction.hash))) resend.push(transaction);
-      }
       const automine = await chain.getAutomine();
+      // Automine would mine each re-sent transaction in its own block, and take the timestamp set for the first.
+      // The revert keeps the automine setting: turned off before it, nothing is mined between the two.
+      const holdMempool = beforeMining !== undefined;
+      if (holdMempool) await chain.setAutomine(false);
+      const resend: Transaction[] = [];
       try {
-        // Automine would mine each re-sent transaction in its own block, and take the timestamp set for the first.
-        if (resend.length > 0) await chain.setAutomine(false);
+        await chain.revert(snapshotId);
+        // Those pending at mark() are back in the mempool; only the others need sending again.
+        if (reincludeTransactions) {
+          for (const transaction of oldTransactions) if (!(await known(transaction.hash))) resend.push(transaction);
+        }
+        if (resend.length > 0 && !holdMempool) await chain.setAutomine(false);
         await chain.setNextBlockTimestamp(oldBlocks[0]!.timestamp + BigInt(timeShift));
         for (const transaction of resend) {
           const hash = await publicClient.request({
@@ -225,9 +235,10 @@ export function createReorgPlan(url: string): ReorgPlan {
             throw new Error(`reorganise: re-sent ${transaction.hash} came back as ${hash}`);
           }
         }
+        await beforeMining?.();
         await chain.mine(depth + extraBlocks);
       } finally {
-        if (resend.length > 0) await chain.setAutomine(automine);
+        if (resend.length > 0 || holdMempool) await chain.setAutomine(automine);
       }
 
       const newHeadBlock = await chain.latestBlock();
