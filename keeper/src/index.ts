@@ -20,6 +20,7 @@ import { createFollower } from "./runtime/follower.ts";
 import { createPlanner } from "./runtime/planner.ts";
 import { createExecutor } from "./runtime/executor.ts";
 import { createKeeper } from "./runtime/keeper.ts";
+import { connectChain } from "./runtime/connectChain.ts";
 import { createMetrics } from "./runtime/metrics.ts";
 import { createHttpServer, type ListeningHttpServer } from "./http/createHttpServer.ts";
 
@@ -84,7 +85,7 @@ export async function startKeeper(config: KeeperConfig, logger: Logger): Promise
       transport: http(rpcUrl, { retryCount: RPC_RETRIES, retryDelay: 100, timeout: 10_000 }),
       pollingInterval: config.pollIntervalMs,
     }) as PublicClient;
-    const chainId = await client.getChainId();
+    const { chainId } = await connectChain({ client, loanBook, logger, signal: controller.signal });
     const account = privateKeyToAccount(config.privateKey);
     const bankSigner = privateKeyToAccount(config.bankSignerKey as Hex);
 
