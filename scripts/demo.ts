@@ -14,6 +14,7 @@ import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { startLocalChain, REPOSITORY_ROOT, type LocalChain } from "../keeper/src/adapters/chain/localChain.ts";
 import { BEHAVIOURS } from "./demo/behaviours.ts";
+import { buildContracts } from "./demo/buildContracts.ts";
 import { createWorld, type World } from "./demo/createWorld.ts";
 import { createDemoBankFeed, type DemoBankFeed } from "./demo/demoBankFeed.ts";
 import { formatSummary, summaryJson, type RunTimings } from "./demo/formatSummary.ts";
@@ -36,6 +37,7 @@ const USAGE = `Usage: npm run demo -- [--loans N] [--seed S] [--days D] [--port 
 const KEEPER_DIR = join(REPOSITORY_ROOT, ".keeper");
 const DB_PATH = join(KEEPER_DIR, "demo.sqlite");
 const LOG_FILE = join(KEEPER_DIR, "demo-keeper.log");
+const BUILD_LOG = join(KEEPER_DIR, "build.log");
 
 interface Options {
   loans: number;
@@ -129,6 +131,7 @@ async function main(): Promise<number> {
   try {
     mkdirSync(KEEPER_DIR, { recursive: true });
     out.write(`Loan book demo: ${options.loans} loans, seed ${JSON.stringify(options.seed)}, ${options.days} days\n`);
+    await phase("compile", () => buildContracts({ out, logFile: BUILD_LOG }));
     chain = await phase("local chain", () => startLocalChain({ port: 0 }));
     const world: World = await phase("deploy and originate", () =>
       createWorld({ rpcUrl: chain!.url, loans: options.loans, seed: options.seed, horizonDays: options.days }),
