@@ -36,12 +36,12 @@ const KILL_SLACK = 4;
 /** A kill comes this long (uniformly at random) after the keeper answers /health, */
 const KILL_DELAY_MS = { min: 0, max: 900 };
 /**
- * or, three times in five, right after one of these log lines (a transaction stored but perhaps not broadcast, or
+ * or, three times in four, right after one of these log lines (a transaction stored but perhaps not broadcast, or
  * broadcast but not yet seen mined): the moments a careless keeper would send twice or lose. It waits at most
  * `SEND_WAIT_MS` for one.
  */
 const SEND_MOMENTS = ["transaction signed", "transaction broadcast"];
-const SEND_WAIT_MS = 3_000;
+const SEND_WAIT_MS = 4_000;
 const MIN_KILLS_IN_A_SEND = 3;
 
 interface RunResult {
@@ -92,7 +92,7 @@ async function play(crashes: boolean): Promise<RunResult> {
     while (playing) {
       const { process: child } = keeper!;
       let inASend = false;
-      if (random.next() < 0.6) {
+      if (random.next() < 0.75) {
         const moment = random.pick(SEND_MOMENTS);
         inASend = await child
           .waitForLog((line) => line.msg === moment, SEND_WAIT_MS, { skip: child.jsonLines().length })
