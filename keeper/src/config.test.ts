@@ -59,6 +59,7 @@ describe("buildConfig", () => {
       bumpAfterBlocks: 3,
       batchSize: 50,
       logRange: 2000,
+      rpcBatchSize: 100,
       chainPort: 8545,
     });
     expect(Object.isFrozen(config)).to.equal(true);
@@ -76,6 +77,7 @@ describe("buildConfig", () => {
     // Normalised to the checksummed form.
     expect(config.loanBookAddress).to.equal(LOAN_BOOK);
     expect(config.confirmations).to.equal(2);
+    expect(config.rpcBatchSize).to.equal(0);
   });
 
   it("reads every field from the environment with its type", () => {
@@ -94,6 +96,7 @@ describe("buildConfig", () => {
         KEEPER_BUMP_AFTER_BLOCKS: "1000",
         KEEPER_BATCH_SIZE: "500",
         KEEPER_LOG_RANGE: "100000",
+        KEEPER_RPC_BATCH_SIZE: "250",
         KEEPER_CHAIN_PORT: " 0 ",
       },
     });
@@ -110,6 +113,7 @@ describe("buildConfig", () => {
       bumpAfterBlocks: 1000,
       batchSize: 500,
       logRange: 100000,
+      rpcBatchSize: 250,
       chainPort: 0,
     });
   });
@@ -126,6 +130,7 @@ describe("buildConfig", () => {
         KEEPER_BUMP_AFTER_BLOCKS: "1.5",
         KEEPER_BATCH_SIZE: "lots",
         KEEPER_LOG_RANGE: "100001",
+        KEEPER_RPC_BATCH_SIZE: "1001",
         KEEPER_CHAIN_PORT: "-1",
       },
     });
@@ -140,13 +145,14 @@ describe("buildConfig", () => {
         "bumpAfterBlocks",
         "batchSize",
         "logRange",
+        "rpcBatchSize",
         "chainPort",
         // Required because an RPC URL was given, even a bad one.
         "privateKey",
         "loanBookAddress",
       ].sort(),
     );
-    expect(error.message).to.match(/^Invalid keeper configuration \(12 problems\):/);
+    expect(error.message).to.match(/^Invalid keeper configuration \(13 problems\):/);
     expect(error.message).to.include(
       'httpPort (KEEPER_HTTP_PORT, from the environment): must be an integer from 0 to 65535, got "99999"',
     );
@@ -166,6 +172,7 @@ describe("buildConfig", () => {
       ["KEEPER_BUMP_AFTER_BLOCKS", "bumpAfterBlocks", 1, 1000],
       ["KEEPER_BATCH_SIZE", "batchSize", 1, 500],
       ["KEEPER_LOG_RANGE", "logRange", 1, 100000],
+      ["KEEPER_RPC_BATCH_SIZE", "rpcBatchSize", 0, 1000],
       ["KEEPER_CHAIN_PORT", "chainPort", 0, 65535],
     ] as const;
     for (const [envVar, field, min, max] of table) {

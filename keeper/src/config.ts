@@ -48,6 +48,8 @@ interface KeeperConfigBase {
   readonly batchSize: number;
   /** Blocks per `eth_getLogs` call. */
   readonly logRange: number;
+  /** JSON-RPC calls sent together in one HTTP request (a JSON-RPC batch); 0: one call a request. */
+  readonly rpcBatchSize: number;
   /** Port of the embedded chain (0 picks a free one); unused in RPC mode. */
   readonly chainPort: number;
 }
@@ -178,6 +180,7 @@ const fields = {
   bumpAfterBlocks: { env: "KEEPER_BUMP_AFTER_BLOCKS", secret: false, schema: integer(1, 1_000) },
   batchSize: { env: "KEEPER_BATCH_SIZE", secret: false, schema: integer(1, 500) },
   logRange: { env: "KEEPER_LOG_RANGE", secret: false, schema: integer(1, 100_000) },
+  rpcBatchSize: { env: "KEEPER_RPC_BATCH_SIZE", secret: false, schema: integer(0, 1_000) },
   chainPort: { env: "KEEPER_CHAIN_PORT", secret: false, schema: integer(0, 65_535) },
 } as const;
 
@@ -212,6 +215,8 @@ const DEFAULTS = {
 } as const;
 /** Confirmation depth by mode: a real chain reorganises, the embedded one does not. */
 const DEFAULT_CONFIRMATIONS = { rpc: 2, embedded: 0 } as const;
+/** JSON-RPC batching by mode: off for a provider (some cap or refuse batches), on for the embedded node. */
+const DEFAULT_RPC_BATCH_SIZE = { rpc: 0, embedded: 100 } as const;
 
 /*//////////////////////////////////////////////////////////////
                               BUILDING
@@ -283,6 +288,7 @@ export function buildConfig({ env, argv = [], readFile = readUtf8 }: BuildConfig
     bumpAfterBlocks: values.bumpAfterBlocks ?? DEFAULTS.bumpAfterBlocks,
     batchSize: values.batchSize ?? DEFAULTS.batchSize,
     logRange: values.logRange ?? DEFAULTS.logRange,
+    rpcBatchSize: values.rpcBatchSize ?? DEFAULT_RPC_BATCH_SIZE[mode],
     chainPort: values.chainPort ?? DEFAULTS.chainPort,
   };
   // Both are present in RPC mode, or an issue was thrown above.

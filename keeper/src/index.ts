@@ -82,7 +82,13 @@ export async function startKeeper(config: KeeperConfig, logger: Logger): Promise
     }
 
     const client = createPublicClient({
-      transport: http(rpcUrl, { retryCount: RPC_RETRIES, retryDelay: 100, timeout: 10_000 }),
+      transport: http(rpcUrl, {
+        retryCount: RPC_RETRIES,
+        retryDelay: 100,
+        timeout: 10_000,
+        // The calls made together (a pass's loan reads) share one HTTP request.
+        batch: config.rpcBatchSize > 0 ? { batchSize: config.rpcBatchSize, wait: 0 } : false,
+      }),
       pollingInterval: config.pollIntervalMs,
     }) as PublicClient;
     const { chainId } = await connectChain({ client, loanBook, logger, signal: controller.signal });

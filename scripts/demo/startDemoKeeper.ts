@@ -1,7 +1,7 @@
 /**
  * Starts the keeper as its own process (`node keeper/src/index.ts`) on the demo's chain and loan book: the keeper's
  * key is account #2's, its bank signer account #3's (registered by the lender in `deployLocalStack`), no
- * confirmation depth (a local chain does not reorganise), a 50 ms poll, its database fresh.
+ * confirmation depth (a local chain does not reorganise), a 50 ms poll, JSON-RPC batches, its database fresh.
  */
 import { mkdirSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
@@ -71,6 +71,8 @@ export async function startDemoKeeper(parameters: StartDemoKeeperParameters): Pr
       KEEPER_HTTP_PORT: String(port),
       KEEPER_DB_PATH: dbPath,
       KEEPER_LOG_LEVEL: parameters.logLevel ?? "warn",
+      // A local node takes JSON-RPC batches of any size.
+      KEEPER_RPC_BATCH_SIZE: "100",
       ...parameters.env,
     },
     logFile,
