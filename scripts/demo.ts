@@ -179,7 +179,7 @@ async function main(): Promise<number> {
       out.write(`Summary JSON: ${path}\n`);
     }
     if (summary.duplicateActions !== 0) {
-      out.write(`\nFAILED: ${summary.duplicateActions} actions were carried by more than one mined transaction\n`);
+      out.write(`\nFAILED: ${summary.duplicateActions} actions were done by more than one mined transaction\n`);
       await shutdown();
       return 1;
     }

@@ -84,7 +84,7 @@ export function formatSummary(summary: DemoSummary, timings: RunTimings): string
   }
   lines.push(...table(actionRows));
   lines.push(
-    `  duplicateActions: ${summary.duplicateActions}${summary.duplicateActions === 0 ? " (every action carried by one mined transaction at most)" : "  <-- exactly-once VIOLATED"}`,
+    `  duplicateActions: ${summary.duplicateActions}${summary.duplicateActions === 0 ? " (every action done by one mined transaction at most)" : "  <-- exactly-once VIOLATED"}`,
   );
   const { defaults, breaches } = summary.keeperActors;
   lines.push(

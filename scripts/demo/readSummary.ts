@@ -38,7 +38,7 @@ export interface DemoSummary {
   readonly penalties: bigint;
   /** Keeper actions by kind and state (the keeper's `actions` table). */
   readonly actions: Readonly<Record<string, ActionCounts>>;
-  /** Actions carried by more than one mined transaction: must be 0. */
+  /** Actions done by more than one mined transaction: must be 0. */
   readonly duplicateActions: number;
   /** The keeper account's transactions, from their receipts. */
   readonly keeperTransactions: {

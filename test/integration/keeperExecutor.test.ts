@@ -516,7 +516,7 @@ describe("Keeper executor", () => {
     });
   });
 
-  it("a batch of three defaults: one declareDefaults; a loan paid up in the same block is skipped and planned again", async (t) => {
+  it("a batch of three defaults: one declareDefaults; a loan paid up in the same block is skipped, planned again, and declared by a second transaction (not a duplicate)", async (t) => {
     const h = await setup(t);
     const { store, keeper, book, fixture, publicClient, connection } = h;
     const loanIds = [await originateLoan(fixture), await originateLoan(fixture), await originateLoan(fixture)];
@@ -592,6 +592,26 @@ describe("Keeper executor", () => {
     );
     expect(await h.minedNonce()).to.equal(chainNonce + 1);
     expect(store.getNextNonce(keeper.address)).to.equal(chainNonce + 1);
+
+    // The borrower does not pay again: once the trigger holds again, a second transaction declares the default. The
+    // action was carried by two mined transactions, but done by one: not a duplicate.
+    await connection.networkHelpers.time.increaseTo(eligibleAgainAt);
+    expect(await pass(h, executor)).to.equal(1);
+    const retry = actionOf(store, actions[1].key);
+    expect(retry.state).to.equal("sent");
+    expect(retry.txHash).to.not.equal(hash);
+    expect(await pass(h, executor)).to.equal(0);
+    expect(actionOf(store, actions[1].key)).to.include({ state: "done", outcome: "mined", txHash: retry.txHash });
+    expect((await h.defaults()).map((e) => e.args.loanId)).to.have.members(loanIds);
+    expect(store.readModel.duplicateActionCount()).to.equal(0);
+
+    // After a reorg the first transaction may be settled again after the second: its skip must not undo the default
+    // the second one declared (and so send a third).
+    store.markTransaction(hash, { state: "sent" });
+    expect(await pass(h, executor)).to.equal(0);
+    expect(transactionOf(store, hash).state).to.equal("mined");
+    expect(actionOf(store, actions[1].key)).to.include({ state: "done", outcome: "mined", txHash: retry.txHash });
+    expect(store.readModel.duplicateActionCount()).to.equal(0);
   });
 
   it("a nonce taken by another transaction: the stored one dropped, its action sent again at the next nonce", async (t) => {

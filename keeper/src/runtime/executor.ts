@@ -315,7 +315,10 @@ export function createExecutor(parameters: ExecutorParameters) {
           continue;
         }
         const skip = skipped.get(action.loanId);
+        store.markCarried(tx.hash, action.id, skip?.name ?? null);
         if (skip !== undefined) {
+          // Done by another mined transaction (settled first after a reorg): this one's skip changes nothing.
+          if (action.state === "done" && action.txHash !== tx.hash) continue;
           settleOutcome(action, skip.outcome, skip.name, now, block);
           if (skip.name === "LoanBook_BankReferenceUsed") markRelayed(action, null);
         } else {

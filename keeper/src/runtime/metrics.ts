@@ -116,7 +116,7 @@ export function createMetrics({ readModel, status, chainNow }: CreateMetricsPara
 
   new Gauge({
     name: "keeper_duplicate_actions",
-    help: "Actions carried by more than one mined transaction (exactly-once violations; must stay 0)",
+    help: "Actions done by more than one mined transaction (a batch that skipped an action does not count; exactly-once violations, must stay 0)",
     registers,
     collect() {
       this.set(readModel.duplicateActionCount());

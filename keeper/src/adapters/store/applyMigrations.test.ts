@@ -52,6 +52,7 @@ describe("applyMigrations", () => {
     expect(applied).to.deep.equal([
       { id: 1, name: "initial schema" },
       { id: 2, name: "keeper service" },
+      { id: 3, name: "carrier outcomes" },
     ]);
     expect(tables).to.include.members([
       "schema_migrations",
@@ -74,7 +75,7 @@ describe("applyMigrations", () => {
   it("applies each migration once: reopening keeps the data and applies nothing", () => {
     const path = newPath();
     const db = new Database(path);
-    expect(applyMigrations(db, { migrations, now })).to.deep.equal([1, 2]);
+    expect(applyMigrations(db, { migrations, now })).to.deep.equal(migrations.map((m) => m.id));
     expect(applyMigrations(db, { migrations, now })).to.deep.equal([]);
     db.close();
 
@@ -92,10 +93,10 @@ describe("applyMigrations", () => {
     openStore(path, { now }).close();
     const db = new Database(path);
     db.prepare("INSERT INTO nonce_state (account, next_nonce) VALUES ('0xabc', 5)").run();
-    expect(applyMigrations(db, { migrations: [...migrations, extra], now })).to.deep.equal([3]);
+    expect(applyMigrations(db, { migrations: [...migrations, extra], now })).to.deep.equal([extra.id]);
     expect(db.prepare("SELECT next_nonce FROM nonce_state").pluck().get()).to.equal(5);
     db.close();
-    expect(inspect(path).applied.map((row) => row.id)).to.deep.equal([1, 2, 3]);
+    expect(inspect(path).applied.map((row) => row.id)).to.deep.equal([...migrations.map((m) => m.id), extra.id]);
   });
 
   it("leaves the previous version intact when a migration fails", () => {
@@ -126,9 +127,10 @@ describe("applyMigrations", () => {
 
   it("refuses a list whose ids are not 1, 2, 3...", () => {
     const db = new Database(":memory:");
-    expect(() => applyMigrations(db, { migrations: [...migrations, { ...extra, id: 4 }], now })).to.throw(
+    const wrong = extra.id + 1;
+    expect(() => applyMigrations(db, { migrations: [...migrations, { ...extra, id: wrong }], now })).to.throw(
       MigrationError,
-      "has id 4, expected 3",
+      `has id ${wrong}, expected ${extra.id}`,
     );
     db.close();
   });
@@ -201,7 +203,7 @@ describe("migration 2: keeper service", () => {
     const path = newPath();
     atMigration1(path, fillV1);
     const store = openStore(path, { now });
-    expect(inspect(path).applied.map((row) => row.id)).to.deep.equal([1, 2]);
+    expect(inspect(path).applied.map((row) => row.id)).to.deep.equal(migrations.map((m) => m.id));
 
     const columns = "id, key, loan_id, kind, installment, state, attempts, last_error, created_at_ms, updated_at_ms";
     expect(query(path, `SELECT ${columns} FROM actions ORDER BY id`)).to.deep.equal([

@@ -52,6 +52,10 @@ export function createChainState(db: Database.Database) {
     `UPDATE actions SET state = 'sent', done_block = NULL, outcome = NULL, updated_at_ms = :now
      WHERE done_block > :ancestor AND tx_hash IS NOT NULL`,
   );
+  const forgetCarrierOutcomes = db.prepare(
+    `UPDATE transaction_actions SET skipped = NULL
+     WHERE tx_hash IN (SELECT hash FROM transactions WHERE mined_block > ?)`,
+  );
   const unmineTransactions = db.prepare(
     "UPDATE transactions SET state = 'sent', mined_block = NULL, updated_at_ms = ? WHERE mined_block > ?",
   );
@@ -107,6 +111,7 @@ export function createChainState(db: Database.Database) {
         const events = deleteEvents.run(ancestor).changes;
         const payments = deletePayments.run(ancestor).changes;
         unmineActions.run({ ancestor, now });
+        forgetCarrierOutcomes.run(ancestor);
         const transactions = unmineTransactions.run(now, ancestor).changes;
         const blocks = deleteBlocks.run(ancestor).changes;
         upsertCheckpoint.run(block.number, block.hash);

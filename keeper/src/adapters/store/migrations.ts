@@ -253,8 +253,18 @@ ALTER TABLE loans ADD COLUMN facts TEXT CHECK (facts IS NULL OR json_valid(facts
 ALTER TABLE loans ADD COLUMN defaulted_at INTEGER;
 `;
 
+/**
+ * What each mined transaction did with each action it carried: `skipped` holds the contract's reason when the batch
+ * skipped it (the action is then planned again and may be carried by a later transaction: not a duplicate), NULL
+ * when the transaction did it or is not settled.
+ */
+const carrierOutcomes = `
+ALTER TABLE transaction_actions ADD COLUMN skipped TEXT;
+`;
+
 /** Every migration, in order. Append only. */
 export const migrations: readonly Migration[] = [
   { id: 1, name: "initial schema", sql: initialSchema },
   { id: 2, name: "keeper service", sql: keeperService },
+  { id: 3, name: "carrier outcomes", sql: carrierOutcomes },
 ];

@@ -75,6 +75,8 @@ export interface Store {
   nextActions(limit: number, at: bigint): ActionRecord[];
   actionsOfLoan(loanId: bigint): ActionRecord[];
   actionsOfTransaction(hash: Hash): ActionRecord[];
+  /** What mined transaction `hash` did with action `actionId`: skipped it (the contract's reason), or did it (null). */
+  markCarried(hash: Hash, actionId: number, skipped: string | null): void;
   /** Per loan and off-chain action kind, the highest installment done (what `ContactFacts` needs). */
   contactProgress(): Map<bigint, Map<string, number>>;
   markAction(id: number, update: MarkActionParameters): void;
@@ -192,6 +194,7 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
     nextActions: outbox.nextActions,
     actionsOfLoan: outbox.actionsOfLoan,
     actionsOfTransaction: outbox.actionsOfTransaction,
+    markCarried: outbox.markCarried,
     contactProgress() {
       const progress = new Map<bigint, Map<string, number>>();
       for (const row of selectContactProgress.iterate() as IterableIterator<{

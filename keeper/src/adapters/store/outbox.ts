@@ -106,6 +106,7 @@ export function createOutbox(db: Database.Database) {
      VALUES (?, ?, ?, ?, ?, ?, 'sent', ?, ?, ?, ?, ?)`,
   );
   const linkAction = db.prepare("INSERT INTO transaction_actions (tx_hash, action_id) VALUES (?, ?)");
+  const updateSkipped = db.prepare("UPDATE transaction_actions SET skipped = ? WHERE tx_hash = ? AND action_id = ?");
   const updateTransaction = db.prepare(
     "UPDATE transactions SET state = ?, mined_block = ?, updated_at_ms = ? WHERE hash = ?",
   );
@@ -194,6 +195,11 @@ export function createOutbox(db: Database.Database) {
 
     actionsOfLoan(loanId: bigint): ActionRecord[] {
       return (selectActionsOfLoan.all(loanId) as ActionRow[]).map(toAction);
+    },
+
+    /** What mined transaction `hash` did with action `actionId`: skipped it (the contract's reason), or did it (null). */
+    markCarried(hash: Hash, actionId: number, skipped: string | null): void {
+      updateSkipped.run(skipped, hash, actionId);
     },
 
     actionsOfTransaction(hash: Hash): ActionRecord[] {

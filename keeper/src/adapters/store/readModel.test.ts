@@ -285,6 +285,17 @@ describe("readModel: counts for the metrics", () => {
     expect(store.readModel.duplicateActionCount()).to.equal(1);
   });
 
+  it("does not count a transaction whose batch skipped the action (it was planned again)", () => {
+    const { store, book } = seeded();
+    const again = sendDuplicate(store, book);
+    store.markTransaction(again, { state: "mined", minedBlock: 15n });
+    expect(store.readModel.duplicateActionCount()).to.equal(1);
+    store.markCarried(again, book.autoDebitActionId, "LoanBook_NothingDue");
+    expect(store.readModel.duplicateActionCount()).to.equal(0);
+    store.markCarried(again, book.autoDebitActionId, null);
+    expect(store.readModel.duplicateActionCount(), "done by both after all").to.equal(1);
+  });
+
   it("reads an empty store", () => {
     const store = openStore(":memory:");
     expect(store.readModel.listLoans({ now: NOW })).to.deep.equal({ loans: [], total: 0 });

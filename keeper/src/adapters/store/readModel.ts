@@ -148,8 +148,8 @@ export interface ReadModel {
   /** Transactions sent and not yet seen mined, reverted, dropped or replaced. */
   pendingTransactionCount(): number;
   /**
-   * Actions carried by more than one mined transaction: the exactly-once check, 0 unless an action was executed
-   * twice.
+   * Actions done by more than one mined transaction (one whose batch skipped the action, which is then planned again,
+   * does not count): the exactly-once check, 0 unless an action was executed twice.
    */
   duplicateActionCount(): number;
 }
@@ -250,7 +250,7 @@ export function createReadModel(db: Database.Database): ReadModel {
       `SELECT count(*) FROM (
          SELECT transaction_actions.action_id FROM transaction_actions
          JOIN transactions ON transactions.hash = transaction_actions.tx_hash
-         WHERE transactions.state = 'mined'
+         WHERE transactions.state = 'mined' AND transaction_actions.skipped IS NULL
          GROUP BY transaction_actions.action_id HAVING count(*) > 1
        )`,
     )

@@ -154,9 +154,19 @@ describe("rollbackTo", () => {
   });
 
   it("puts an action settled in a removed block back in flight, keeping its transaction and attempts", () => {
-    const { store } = bookAtHead();
+    const { store, path } = bookAtHead();
     const before = store.getActionByKey("2:declareDefault:d0")!;
+    const kept = store.getActionByKey("1:declareDefault:d0")!;
+    store.markCarried("0xt104", before.id, "LoanBook_NotInDefault");
+    store.markCarried("0xt102", kept.id, "LoanBook_AlreadyDefaulted");
     store.rollbackTo(ANCESTOR);
+    // What a removed block's transaction did with its actions is forgotten with the block; an older one's is kept.
+    const links =
+      "SELECT tx_hash, skipped FROM transaction_actions WHERE tx_hash IN ('0xt102', '0xt104') ORDER BY tx_hash";
+    expect(rows(path, links)).to.deep.equal([
+      ["0xt102", "LoanBook_AlreadyDefaulted"],
+      ["0xt104", null],
+    ]);
     const after = store.getActionByKey("2:declareDefault:d0")!;
     expect(after).to.include({ state: "sent", doneBlock: null, txHash: "0xt104", attempts: before.attempts });
     expect(store.getTransaction("0xt104")).to.include({ state: "sent", minedBlock: null });
