@@ -10,7 +10,8 @@
  * loan would then be defaultable the second after its due time, and a borrower paying it a day late, within grace,
  * would be declared in default by the keeper first.
  */
-import type { Address } from "viem";
+import type { Address, ContractFunctionArgs } from "viem";
+import type { loanBookAbi } from "../../keeper/src/abi/loanBook.ts";
 import { kindId, type ScheduleKind } from "../../keeper/src/core/scheduleMath.ts";
 
 export const DAY = 86_400;
@@ -22,27 +23,8 @@ export const CollateralKind = { None: 0, ERC20: 1, ERC721: 2, OffChain: 3 } as c
 /** `Loans.PrepaymentRule`. */
 export const PrepaymentRule = { None: 0, ShortenTerm: 1, LowerInstallments: 2 } as const;
 
-/** `ILoanBookTypes.TemplateParams`. */
-export interface TemplateParams {
-  token: Address;
-  kind: number;
-  rateBps: number;
-  count: number;
-  intervalSeconds: number;
-  minPrincipal: bigint;
-  maxPrincipal: bigint;
-  graceSeconds: number;
-  penaltyRateBps: number;
-  penaltyCapBps: number;
-  flatFee: bigint;
-  defaultDaysPastDue: number;
-  defaultMissedInstallments: number;
-  requiresNotary: boolean;
-  collateralKind: number;
-  prepaymentRule: number;
-  commitmentPolicy: { maxInstallments: number; maxSpanDays: number; minFirstPaymentBps: number; graceSeconds: number };
-  objectionWindowSeconds: number;
-}
+/** `ILoanBookTypes.TemplateParams`, as viem types `publishTemplate`'s argument from the generated ABI. */
+export type TemplateParams = ContractFunctionArgs<typeof loanBookAbi, "nonpayable", "publishTemplate">[0];
 
 export type TemplateName = "consumerAnnuity" | "businessEqualPrincipal" | "bullet";
 
