@@ -471,12 +471,18 @@ describe("Keeper executor", () => {
       await executor.start();
       const chainNonce = await h.minedNonce();
 
-      expect(await pass(h, executor)).to.equal(0);
+      // Simulated at the block before the repayment, the loan is not repaid: not yet eligible, tried again then.
+      const { head } = await h.tip();
+      expect(await executor.execute(planned.validFrom!, head, head - 1n)).to.equal(0);
+      expect(actionOf(store, planned.key)).to.include({ state: "planned", outcome: "LoanBook_DefaultNotYetTriggered" });
+
+      expect(await executor.execute(planned.validFrom!, head)).to.equal(0);
       expect(actionOf(store, planned.key)).to.include({
         state: "dropped",
         outcome: "LoanBook_LoanRepaid",
         txHash: null,
         attempts: 0,
+        doneBlock: head,
       });
       expect(store.nextActions(10, 2n ** 40n)).to.deep.equal([]);
       expect(store.pendingTransactions(keeper.address)).to.deep.equal([]);

@@ -183,8 +183,11 @@ export function createExecutor(parameters: ExecutorParameters) {
     return { ...message, signer: bankSigner.address, signature };
   }
 
-  /** Simulates each action alone; applies refusals; returns the eligible actions with their call arguments. */
-  async function simulate(kind: OnChainKind, actions: readonly ActionRecord[], now: bigint) {
+  /**
+   * Simulates each action alone at block `atBlock`; applies refusals (a drop is recorded at that block, so that a
+   * reorg that removes it plans the action again); returns the eligible actions with their call arguments.
+   */
+  async function simulate(kind: OnChainKind, actions: readonly ActionRecord[], now: bigint, atBlock: bigint) {
     const results = await Promise.all(
       actions.map(async (action) => {
         const argument = await argumentOf(action, now);
@@ -195,6 +198,7 @@ export function createExecutor(parameters: ExecutorParameters) {
             abi: loanBookAbi,
             functionName: CALLS[kind].single,
             args: [argument] as never,
+            blockNumber: atBlock,
           });
           return { action, argument, refusal: null };
         } catch (error) {
@@ -216,7 +220,7 @@ export function createExecutor(parameters: ExecutorParameters) {
           { loanId: action.loanId, key: action.key, refusal: refusal.name, outcome: outcome.kind },
           "refused",
         );
-        settleOutcome(action, outcome, refusal.name, now, null);
+        settleOutcome(action, outcome, refusal.name, now, atBlock);
         if (refusal.name === "LoanBook_BankReferenceUsed") markRelayed(action, null);
       }
     });
@@ -431,8 +435,12 @@ export function createExecutor(parameters: ExecutorParameters) {
       }
     },
 
-    /** Carries out the planned actions due at chain time `now`. */
-    async execute(now: bigint, head: bigint): Promise<number> {
+    /**
+     * Carries out the planned actions due at chain time `now`, simulated at block `atBlock`: the keeper's processed
+     * block, whose time is `now`, so that every refusal rests on a block the follower has recorded (a refusal read at
+     * an unconfirmed head could rest on a block that never makes it, and no rollback would undo it).
+     */
+    async execute(now: bigint, head: bigint, atBlock: bigint = head): Promise<number> {
       const planned = store.nextActions(1_000, now);
       const groups = new Map<OnChainKind, ActionRecord[]>();
       const seen = new Set<string>();
@@ -452,7 +460,7 @@ export function createExecutor(parameters: ExecutorParameters) {
       let sent = 0;
       for (const [kind, actions] of groups) {
         for (let i = 0; i < actions.length; i += parameters.batchSize) {
-          const eligible = await simulate(kind, actions.slice(i, i + parameters.batchSize), now);
+          const eligible = await simulate(kind, actions.slice(i, i + parameters.batchSize), now, atBlock);
           if (eligible.length === 0) continue;
           await send(kind, eligible, head);
           sent += eligible.length;

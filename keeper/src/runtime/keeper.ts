@@ -78,7 +78,7 @@ export function createKeeper(parameters: KeeperParameters) {
       functionName: "paused",
     })) as boolean;
     const plan = planner.plan(now, { paused });
-    const sent = await executor.execute(now, sync.head);
+    const sent = await executor.execute(now, sync.head, sync.processedBlock);
     const due = store.nextActions(1_000, now).length;
     const pendingTransactions = store.pendingTransactions(parameters.keeper).length;
     const idle =

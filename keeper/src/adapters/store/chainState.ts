@@ -50,7 +50,14 @@ export function createChainState(db: Database.Database) {
   // Actions settled by a transaction in a removed block are in flight again: the transaction may be mined anew.
   const unmineActions = db.prepare(
     `UPDATE actions SET state = 'sent', done_block = NULL, outcome = NULL, updated_at_ms = :now
-     WHERE done_block > :ancestor AND tx_hash IS NOT NULL`,
+     WHERE done_block > :ancestor
+       AND tx_hash IN (SELECT hash FROM transactions WHERE mined_block > :ancestor)`,
+  );
+  // Actions dropped on a refusal simulated at a removed block are decided again (the refusal may not hold).
+  const replanDropped = db.prepare(
+    `UPDATE actions SET state = 'planned', done_block = NULL, outcome = NULL, not_before = 0, updated_at_ms = :now
+     WHERE state = 'dropped' AND done_block > :ancestor
+       AND (tx_hash IS NULL OR tx_hash NOT IN (SELECT hash FROM transactions WHERE mined_block > :ancestor))`,
   );
   const forgetCarrierOutcomes = db.prepare(
     `UPDATE transaction_actions SET skipped = NULL
@@ -93,8 +100,9 @@ export function createChainState(db: Database.Database) {
     /**
      * Undoes every block above `ancestor` (a recorded block): removes the blocks and the events, payments and
      * installments they produced, marks stale the loans they updated (a loan is kept: it may predate them), puts
-     * the transactions they included back to `sent` with the actions mined or failed by them, puts back to
-     * `matched` the bank records they credited, and moves the checkpoint to the ancestor. The outbox, bank records and contact log are never removed.
+     * the transactions they included back to `sent` with the actions mined or failed by them, plans again the
+     * actions dropped on a refusal simulated at one of them, puts back to `matched` the bank records they credited,
+     * and moves the checkpoint to the ancestor. The outbox, bank records and contact log are never removed.
      *
      * @example
      * store.rollbackTo(fork.number - 1n);
@@ -110,6 +118,7 @@ export function createChainState(db: Database.Database) {
         unrelayBankRecords.run({ ancestor, now });
         const events = deleteEvents.run(ancestor).changes;
         const payments = deletePayments.run(ancestor).changes;
+        replanDropped.run({ ancestor, now });
         unmineActions.run({ ancestor, now });
         forgetCarrierOutcomes.run(ancestor);
         const transactions = unmineTransactions.run(now, ancestor).changes;

@@ -182,6 +182,32 @@ describe("rollbackTo", () => {
     store.close();
   });
 
+  it("plans again an action dropped on a refusal simulated at a removed block, and only it", () => {
+    const { store } = bookAtHead();
+    const drop = (loanId: bigint, doneBlock: bigint) => {
+      const planned = { key: `${loanId}:autoDebit:i1`, loanId, kind: "autoDebit", installment: 0, validFrom: 1n };
+      const { id } = store.enqueueAction({ ...planned, payload: {} }).action;
+      store.markAction(id, { state: "dropped", outcome: "LoanBook_LoanRepaid", doneBlock });
+      return planned.key;
+    };
+    const removed = drop(1n, 103n);
+    const kept = drop(2n, 102n);
+    store.rollbackTo(ANCESTOR);
+    expect(store.getActionByKey(removed)).to.include({
+      state: "planned",
+      outcome: null,
+      doneBlock: null,
+      notBefore: 0n,
+    });
+    expect(store.getActionByKey(kept)).to.include({
+      state: "dropped",
+      outcome: "LoanBook_LoanRepaid",
+      doneBlock: 102n,
+    });
+    expect(store.nextActions(10, 2n ** 40n).map((action) => action.key)).to.deep.equal([removed]);
+    store.close();
+  });
+
   it("re-sends at a deeper ancestor the action whose block it removes too", () => {
     const { store } = bookAtHead();
     store.rollbackTo(101n);
