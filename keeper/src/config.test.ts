@@ -4,6 +4,7 @@ import {
   buildConfig,
   ConfigError,
   EMBEDDED_KEEPER_PRIVATE_KEY,
+  MIN_WEBHOOK_SECRET_LENGTH,
   redactConfig,
   type BuildConfigParameters,
   type ConfigIssue,
@@ -11,6 +12,8 @@ import {
 
 const KEY_A = `0x${"a1".repeat(32)}`;
 const KEY_B = `0x${"b2".repeat(32)}`;
+const SECRET_A = "whsec-a-0123456789abcdef0123456789abcdef";
+const SECRET_B = "whsec-b-0123456789abcdef0123456789abcdef";
 const LOAN_BOOK = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 const RPC = {
   KEEPER_RPC_URL: "https://rpc.example.org",
@@ -61,8 +64,10 @@ describe("buildConfig", () => {
       logRange: 2000,
       rpcBatchSize: 100,
       chainPort: 8545,
+      bankWebhookSecrets: {},
     });
     expect(Object.isFrozen(config)).to.equal(true);
+    expect(Object.isFrozen(config.bankWebhookSecrets)).to.equal(true);
     expect(() => {
       (config as { httpPort: number }).httpPort = 1;
     }).to.throw(TypeError);
@@ -98,8 +103,10 @@ describe("buildConfig", () => {
         KEEPER_LOG_RANGE: "100000",
         KEEPER_RPC_BATCH_SIZE: "250",
         KEEPER_CHAIN_PORT: " 0 ",
+        KEEPER_BANK_WEBHOOK_SECRETS: JSON.stringify({ "ICBC-SH": SECRET_A, bank_b: SECRET_B }),
       },
     });
+    expect(config.bankWebhookSecrets).to.deep.equal({ "ICBC-SH": SECRET_A, bank_b: SECRET_B });
     expect(config).to.include({
       rpcUrl: "http://10.0.0.5:8545",
       bankSignerKey: KEY_B,
@@ -132,6 +139,7 @@ describe("buildConfig", () => {
         KEEPER_LOG_RANGE: "100001",
         KEEPER_RPC_BATCH_SIZE: "1001",
         KEEPER_CHAIN_PORT: "-1",
+        KEEPER_BANK_WEBHOOK_SECRETS: "[]",
       },
     });
     expect(error.issues.map((issue) => issue.field).sort()).to.deep.equal(
@@ -147,12 +155,13 @@ describe("buildConfig", () => {
         "logRange",
         "rpcBatchSize",
         "chainPort",
+        "bankWebhookSecrets",
         // Required because an RPC URL was given, even a bad one.
         "privateKey",
         "loanBookAddress",
       ].sort(),
     );
-    expect(error.message).to.match(/^Invalid keeper configuration \(13 problems\):/);
+    expect(error.message).to.match(/^Invalid keeper configuration \(14 problems\):/);
     expect(error.message).to.include(
       'httpPort (KEEPER_HTTP_PORT, from the environment): must be an integer from 0 to 65535, got "99999"',
     );
@@ -194,6 +203,31 @@ describe("buildConfig", () => {
     expect(error.message).to.include("KEEPER_PRIVATE_KEY, from the environment): must be 0x followed by 64 hex digits");
     expect(error.message).not.to.include(leaked);
     expect(error.message).not.to.include("0xnothex");
+  });
+
+  it("reads webhook secrets from the file as an object, refusing short secrets and bad source names without printing them", () => {
+    const config = buildConfig({
+      env: { KEEPER_CONFIG_FILE: "/k.json" },
+      readFile: files({ "/k.json": JSON.stringify({ bankWebhookSecrets: { "bank.a": SECRET_A } }) }),
+    });
+    expect(config.bankWebhookSecrets).to.deep.equal({ "bank.a": SECRET_A });
+
+    const short = "s".repeat(MIN_WEBHOOK_SECRET_LENGTH - 1);
+    const error = configError({
+      env: { KEEPER_BANK_WEBHOOK_SECRETS: JSON.stringify({ good: SECRET_A, short, "bad source": SECRET_B }) },
+    });
+    expect(error.issues.map((issue) => issue.field)).to.deep.equal(["bankWebhookSecrets", "bankWebhookSecrets"]);
+    expect(error.message).to.include(
+      `bankWebhookSecrets (KEEPER_BANK_WEBHOOK_SECRETS, from the environment): the secret of source "short" must be at least ${MIN_WEBHOOK_SECRET_LENGTH} characters`,
+    );
+    expect(error.message).to.include('source "bad source" must be 1 to 64 letters');
+    expect(error.message).not.to.include(short).and.not.to.include(SECRET_A).and.not.to.include(SECRET_B);
+
+    for (const bad of ["not json", "[]", '{"a": 1}']) {
+      expect(issueOf(configError({ env: { KEEPER_BANK_WEBHOOK_SECRETS: bad } }), "bankWebhookSecrets"), bad)
+        .property("problem")
+        .to.include("must be a JSON object");
+    }
   });
 
   it("refuses a mixed-case address with a wrong checksum, and a loan book address without an RPC URL", () => {
@@ -295,9 +329,18 @@ describe("buildConfig", () => {
 
 describe("redactConfig", () => {
   it("hides both keys and keeps the rest", () => {
-    const config = buildConfig({ env: { ...RPC, KEEPER_BANK_SIGNER_KEY: KEY_B, KEEPER_START_BLOCK: "5" } });
+    const config = buildConfig({
+      env: {
+        ...RPC,
+        KEEPER_BANK_SIGNER_KEY: KEY_B,
+        KEEPER_START_BLOCK: "5",
+        KEEPER_BANK_WEBHOOK_SECRETS: JSON.stringify({ bank_a: SECRET_A }),
+      },
+    });
     const redacted = redactConfig(config);
     expect(JSON.stringify(redacted)).not.to.include(KEY_A.slice(2)).and.not.to.include(KEY_B.slice(2));
+    expect(JSON.stringify(redacted)).not.to.include(SECRET_A);
+    expect(redacted.bankWebhookSecrets).to.deep.equal({ bank_a: "[redacted]" });
     expect(redacted).to.include({ privateKey: "[redacted]", startBlock: "5", rpcUrl: "https://rpc.example.org" });
   });
 });

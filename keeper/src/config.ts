@@ -52,6 +52,11 @@ interface KeeperConfigBase {
   readonly rpcBatchSize: number;
   /** Port of the embedded chain (0 picks a free one); unused in RPC mode. */
   readonly chainPort: number;
+  /**
+   * The bank webhook's HMAC secret per source (the `Bank-Source` header names the source), at least
+   * `MIN_WEBHOOK_SECRET_LENGTH` characters each. Empty: no bank may post, the webhook answers 503.
+   */
+  readonly bankWebhookSecrets: Readonly<Record<string, string>>;
 }
 
 /** A keeper attached to an existing chain and loan book. */
@@ -128,6 +133,43 @@ function integer(min: number, max: number) {
   return z.preprocess(toNumber, z.number({ message }).int({ message }).min(min, { message }).max(max, { message }));
 }
 
+/** The shortest bank webhook secret accepted (characters): 32 random characters resist guessing. */
+export const MIN_WEBHOOK_SECRET_LENGTH = 32;
+const SOURCE_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+const WEBHOOK_SECRETS_MESSAGE = 'must be a JSON object {"<source>": "<secret>", ...}';
+
+/** `{"<source>": "<secret>"}`, given as JSON text (environment, argv) or as an object (config file). */
+const webhookSecrets = z.preprocess(
+  (value) => {
+    if (typeof value !== "string") return value;
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      return value;
+    }
+  },
+  z
+    .record(z.string(), z.string({ message: `${WEBHOOK_SECRETS_MESSAGE} of string secrets` }), {
+      message: WEBHOOK_SECRETS_MESSAGE,
+    })
+    .superRefine((secrets, context) => {
+      for (const [source, secret] of Object.entries(secrets)) {
+        if (!SOURCE_NAME.test(source)) {
+          context.addIssue({
+            code: z.ZodIssueCode.custom,
+            message: `source ${JSON.stringify(source)} must be 1 to 64 letters, digits, dots, dashes or underscores`,
+          });
+        }
+        if (secret.length < MIN_WEBHOOK_SECRET_LENGTH) {
+          context.addIssue({
+            code: z.ZodIssueCode.custom,
+            message: `the secret of source ${JSON.stringify(source)} must be at least ${MIN_WEBHOOK_SECRET_LENGTH} characters`,
+          });
+        }
+      }
+    }),
+);
+
 function text(message: string) {
   return z.string({ message }).min(1, { message });
 }
@@ -182,6 +224,7 @@ const fields = {
   logRange: { env: "KEEPER_LOG_RANGE", secret: false, schema: integer(1, 100_000) },
   rpcBatchSize: { env: "KEEPER_RPC_BATCH_SIZE", secret: false, schema: integer(0, 1_000) },
   chainPort: { env: "KEEPER_CHAIN_PORT", secret: false, schema: integer(0, 65_535) },
+  bankWebhookSecrets: { env: "KEEPER_BANK_WEBHOOK_SECRETS", secret: true, schema: webhookSecrets },
 } as const;
 
 type Field = keyof typeof fields;
@@ -290,6 +333,7 @@ export function buildConfig({ env, argv = [], readFile = readUtf8 }: BuildConfig
     logRange: values.logRange ?? DEFAULTS.logRange,
     rpcBatchSize: values.rpcBatchSize ?? DEFAULT_RPC_BATCH_SIZE[mode],
     chainPort: values.chainPort ?? DEFAULTS.chainPort,
+    bankWebhookSecrets: Object.freeze({ ...values.bankWebhookSecrets }),
   };
   // Both are present in RPC mode, or an issue was thrown above.
   const config: KeeperConfig =
@@ -300,17 +344,23 @@ export function buildConfig({ env, argv = [], readFile = readUtf8 }: BuildConfig
 }
 
 /**
- * The configuration with its keys replaced by `"[redacted]"` and the start block as a string: safe to log.
+ * The configuration with its keys and webhook secrets replaced by `"[redacted]"` (the webhook sources are kept) and
+ * the start block as a string: safe to log.
  *
  * @example
  * logger.info({ config: redactConfig(config) }, "keeper configured");
  */
-export function redactConfig(config: KeeperConfig): Record<string, string | number | null> {
+export function redactConfig(
+  config: KeeperConfig,
+): Record<string, string | number | null | Readonly<Record<string, string>>> {
   return {
     ...config,
     privateKey: "[redacted]",
     bankSignerKey: "[redacted]",
     startBlock: config.startBlock.toString(),
+    bankWebhookSecrets: Object.fromEntries(
+      Object.keys(config.bankWebhookSecrets).map((source) => [source, "[redacted]"]),
+    ),
   };
 }
 

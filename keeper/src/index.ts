@@ -144,6 +144,7 @@ export async function startKeeper(config: KeeperConfig, logger: Logger): Promise
       logger: logger.child({ component: "http" }),
       clock: Date.now,
       chainNow,
+      bank: { store, secrets: config.bankWebhookSecrets },
     }).listen(config.httpPort, config.httpHost);
     loop = keeper.run(controller.signal);
     logger.info(

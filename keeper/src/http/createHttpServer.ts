@@ -13,6 +13,8 @@ import { z } from "zod";
 import { LoanStatus } from "../core/decisions.ts";
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, type LoanSummary, type ReadModel } from "../adapters/store/readModel.ts";
 import type { KeeperStatus, Metrics } from "../runtime/metrics.ts";
+import { createBankWebhookRouter, type BankWebhookStore } from "./bankWebhook.ts";
+import { badRequest, DECIMAL, integerParameter } from "./validation.ts";
 
 /** `/health` answers 200 only if a tick completed this recently (wall clock, ms). */
 export const HEALTH_MAX_TICK_AGE_MS = 30_000;
@@ -26,6 +28,12 @@ export interface CreateHttpServerParameters {
   readonly clock: () => number;
   /** Chain time, unix seconds: loan statuses are computed at it. */
   readonly chainNow: () => bigint;
+  /** The bank webhook and its records (`bankWebhook.ts`); without it those routes answer 404. */
+  readonly bank?: {
+    readonly store: BankWebhookStore;
+    /** HMAC secret per bank source; empty: the webhook answers 503. */
+    readonly secrets: Readonly<Record<string, string>>;
+  };
 }
 
 export interface ListeningHttpServer {
@@ -54,7 +62,6 @@ const STATUS_BY_NAME = new Map<string, LoanStatus>(Object.entries(LoanStatus));
 const STATUS_LIST = [...STATUS_BY_NAME.keys()].join(", ");
 const statusName = (status: number): string => STATUS_NAME.get(status) ?? String(status);
 
-const DECIMAL = /^[0-9]+$/;
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
 /** JSON.stringify replacer: bigints as decimal strings (JSON numbers round past 2^53, and JSON.stringify throws). */
@@ -81,13 +88,6 @@ const statusFilter = z.preprocess(
   }),
 );
 
-const integerParameter = (what: string, min: number, max: number) =>
-  z
-    .string()
-    .regex(DECIMAL, `${what} must be a decimal integer`)
-    .transform(Number)
-    .pipe(z.number().int().min(min, `${what} must be at least ${min}`).max(max, `${what} must be at most ${max}`));
-
 const listLoansQuery = z
   .object({
     status: statusFilter.optional(),
@@ -99,11 +99,6 @@ const listLoansQuery = z
   .strict();
 
 const loanIdParameter = z.string().regex(DECIMAL, "Loan id must be a decimal integer").transform(BigInt);
-
-function badRequest(response: Response, message: string, error: z.ZodError): void {
-  const issues = error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }));
-  response.status(400).json({ error: { code: "bad_request", message, issues } });
-}
 
 const loanJson = (loan: LoanSummary) => ({ ...loan, status: statusName(loan.status) });
 
@@ -126,7 +121,8 @@ function clientErrorStatus(error: unknown): number | undefined {
 }
 
 /**
- * The keeper's HTTP server: `GET /health`, `GET /metrics`, `GET /api/loans`, `GET /api/loans/:id`.
+ * The keeper's HTTP server: `GET /health`, `GET /metrics`, `GET /api/loans`, `GET /api/loans/:id`, and with `bank`
+ * `POST /bank/webhook` and `GET /bank/records`.
  *
  * @example
  * const http = createHttpServer({ readModel: store.readModel, metrics, status, logger, clock: Date.now, chainNow });
@@ -134,7 +130,7 @@ function clientErrorStatus(error: unknown): number | undefined {
  * logger.info({ url: server.url }, "http listening");
  */
 export function createHttpServer(parameters: CreateHttpServerParameters): HttpServer {
-  const { readModel, metrics, status, logger, clock, chainNow } = parameters;
+  const { readModel, metrics, status, logger, clock, chainNow, bank } = parameters;
   const app = express();
   app.disable("x-powered-by");
   app.set("json replacer", bigintReplacer);
@@ -187,6 +183,8 @@ export function createHttpServer(parameters: CreateHttpServerParameters): HttpSe
     }
     response.json({ ...detail, loan: loanJson(detail.loan), asOf: now });
   });
+
+  if (bank !== undefined) app.use(createBankWebhookRouter({ ...bank, logger, clock }));
 
   app.use((request: Request, response: Response) => {
     response.status(404).json({ error: { code: "not_found", message: `No route ${request.method} ${request.path}` } });

@@ -53,6 +53,7 @@ describe("applyMigrations", () => {
       { id: 1, name: "initial schema" },
       { id: 2, name: "keeper service" },
       { id: 3, name: "carrier outcomes" },
+      { id: 4, name: "bank record reason" },
     ]);
     expect(tables).to.include.members([
       "schema_migrations",

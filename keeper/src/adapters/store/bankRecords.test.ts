@@ -47,7 +47,14 @@ describe("bank records", () => {
     const { store, path, clock } = newStore();
     expect(store.insertBankRecord(payment())).to.equal(true);
     const first = store.getBankRecord("BANK-REF-1");
-    expect(first).to.deep.equal({ ...payment(), id: 1, state: "matched", relayTx: null });
+    expect(first).to.deep.equal({
+      ...payment(),
+      id: 1,
+      state: "matched",
+      relayTx: null,
+      reason: null,
+      receivedAtMs: 1_000,
+    });
     const row = storedRow(path, "BANK-REF-1");
 
     clock.ms = 2_000;
@@ -76,6 +83,27 @@ describe("bank records", () => {
     store.insertBankRecord(payment({ bankReference: "B", loanId: 7n }));
     store.insertBankRecord(payment({ bankReference: "C", loanId: 3n }));
     expect(sorted(store.loansWithMatchedBankRecords())).to.deep.equal([3n, 7n]);
+    store.close();
+  });
+
+  it("keeps a suspense payment's reason, and lists records newest first by state, a page at a time", () => {
+    const { store } = newStore();
+    const reason = "unknown loan: no loan 99 is followed by the keeper";
+    store.insertBankRecord(payment({ bankReference: "S1", loanId: null, loanReference: "LOAN-99", reason }));
+    store.insertBankRecord(payment({ bankReference: "M1" }));
+    store.insertBankRecord(payment({ bankReference: "S2", loanId: null, loanReference: "", reason: "none" }));
+    expect(store.getBankRecord("S1")).to.include({ state: "suspense", reason });
+    expect(store.getBankRecord("M1")).to.include({ state: "matched", reason: null });
+
+    const references = (page: { records: { bankReference: string }[] }) =>
+      page.records.map((record) => record.bankReference);
+    const suspense = store.listBankRecords({ state: "suspense", limit: 10, offset: 0 });
+    expect(references(suspense)).to.deep.equal(["S2", "S1"]);
+    expect(suspense.total).to.equal(2);
+    const second = store.listBankRecords({ state: "suspense", limit: 1, offset: 1 });
+    expect({ references: references(second), total: second.total }).to.deep.equal({ references: ["S1"], total: 2 });
+    expect(references(store.listBankRecords({ limit: 10, offset: 0 }))).to.deep.equal(["S2", "M1", "S1"]);
+    expect(store.listBankRecords({ state: "relayed", limit: 10, offset: 0 })).to.deep.equal({ records: [], total: 0 });
     store.close();
   });
 

@@ -1,7 +1,13 @@
 import type Database from "better-sqlite3";
 import type { Hash } from "viem";
 import { fromDbAmount, toDbAmount } from "./amounts.ts";
-import type { BankRecordRow, BankRecordState, InsertBankRecordParameters } from "./types.ts";
+import type {
+  BankRecordPage,
+  BankRecordRow,
+  BankRecordState,
+  InsertBankRecordParameters,
+  ListBankRecordsParameters,
+} from "./types.ts";
 
 interface Row {
   id: bigint;
@@ -14,6 +20,8 @@ interface Row {
   raw_payload: string;
   state: BankRecordState;
   relay_tx: Hash | null;
+  reason: string | null;
+  received_at_ms: bigint;
 }
 
 const toRecord = (row: Row): BankRecordRow => ({
@@ -27,20 +35,26 @@ const toRecord = (row: Row): BankRecordRow => ({
   rawPayload: row.raw_payload,
   state: row.state,
   relayTx: row.relay_tx,
+  reason: row.reason,
+  receivedAtMs: Number(row.received_at_ms),
 });
 
 /** Payments banks reported: stored once per bank reference, matched to a loan, relayed on chain once. */
 export function createBankRecords(db: Database.Database) {
   const insert = db.prepare(
     `INSERT INTO bank_records (source, bank_reference, loan_reference, loan_id, amount, paid_at, raw_payload, state,
-       received_at_ms, updated_at_ms)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (bank_reference) DO NOTHING`,
+       reason, received_at_ms, updated_at_ms)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (bank_reference) DO NOTHING`,
   );
   const selectByReference = db.prepare("SELECT * FROM bank_records WHERE bank_reference = ?");
   const selectOfLoan = db.prepare("SELECT * FROM bank_records WHERE loan_id = ? ORDER BY paid_at, id");
   const selectMatchedLoanIds = db.prepare(
     "SELECT DISTINCT loan_id FROM bank_records WHERE state = 'matched' ORDER BY loan_id",
   );
+  const selectPage = db.prepare(
+    `SELECT * FROM bank_records WHERE (:state IS NULL OR state = :state) ORDER BY id DESC LIMIT :limit OFFSET :offset`,
+  );
+  const selectCount = db.prepare("SELECT COUNT(*) AS total FROM bank_records WHERE (:state IS NULL OR state = :state)");
   const updateRelayed = db.prepare(
     "UPDATE bank_records SET state = 'relayed', relay_tx = ?, updated_at_ms = ? WHERE bank_reference = ?",
   );
@@ -59,6 +73,7 @@ export function createBankRecords(db: Database.Database) {
           record.paidAt,
           record.rawPayload,
           state,
+          record.reason ?? null,
           now,
           now,
         ).changes === 1
@@ -68,6 +83,14 @@ export function createBankRecords(db: Database.Database) {
     getBankRecord(bankReference: string): BankRecordRow | undefined {
       const row = selectByReference.get(bankReference) as Row | undefined;
       return row && toRecord(row);
+    },
+
+    /** One page of records, newest (last stored) first, optionally in one state. */
+    listBankRecords({ state, limit, offset }: ListBankRecordsParameters): BankRecordPage {
+      const filter = { state: state ?? null };
+      const rows = selectPage.all({ ...filter, limit, offset }) as Row[];
+      const { total } = selectCount.get(filter) as { total: bigint };
+      return { records: rows.map(toRecord), total: Number(total) };
     },
 
     bankRecordsOfLoan(loanId: bigint): BankRecordRow[] {

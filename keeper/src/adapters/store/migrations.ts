@@ -262,9 +262,19 @@ const carrierOutcomes = `
 ALTER TABLE transaction_actions ADD COLUMN skipped TEXT;
 `;
 
+/**
+ * The bank webhook (issue 6): a payment that matches no loan (no reference, an unknown loan, several references) is
+ * stored in `suspense` with the reason, for a person to resolve. Bank references stay unique across sources: the
+ * executor and the follower still address a record by its bank reference alone.
+ */
+const bankRecordReason = `
+ALTER TABLE bank_records ADD COLUMN reason TEXT;
+`;
+
 /** Every migration, in order. Append only. */
 export const migrations: readonly Migration[] = [
   { id: 1, name: "initial schema", sql: initialSchema },
   { id: 2, name: "keeper service", sql: keeperService },
   { id: 3, name: "carrier outcomes", sql: carrierOutcomes },
+  { id: 4, name: "bank record reason", sql: bankRecordReason },
 ];

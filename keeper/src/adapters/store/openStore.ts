@@ -23,8 +23,10 @@ import type {
   RollbackResult,
   TransactionRecord,
   UpsertLoanParameters,
+  BankRecordPage,
   BankRecordRow,
   InsertBankRecordParameters,
+  ListBankRecordsParameters,
 } from "./types.ts";
 import { createBankRecords } from "./bankRecords.ts";
 
@@ -91,6 +93,8 @@ export interface Store {
   /** Stores a bank-reported payment once per bank reference; false for a reference already held. */
   insertBankRecord(record: InsertBankRecordParameters): boolean;
   getBankRecord(bankReference: string): BankRecordRow | undefined;
+  /** One page of bank records, newest first, optionally in one state (the suspense queue: `state: "suspense"`). */
+  listBankRecords(parameters: ListBankRecordsParameters): BankRecordPage;
   bankRecordsOfLoan(loanId: bigint): BankRecordRow[];
   loansWithMatchedBankRecords(): bigint[];
   markBankRecordRelayed(bankReference: string, txHash: Hash | null): void;
@@ -219,6 +223,7 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
 
     insertBankRecord: (record) => bank.insertBankRecord(record, now()),
     getBankRecord: bank.getBankRecord,
+    listBankRecords: bank.listBankRecords,
     bankRecordsOfLoan: bank.bankRecordsOfLoan,
     loansWithMatchedBankRecords: bank.loansWithMatchedBankRecords,
     markBankRecordRelayed: (reference, txHash) => bank.markBankRecordRelayed(reference, txHash, now()),

@@ -210,6 +210,26 @@ export interface RollbackResult {
 
 /** A payment a bank reported, as stored (issue 6 adds the feeds; the keeper relays matched ones). */
 export type BankRecordState = "received" | "matched" | "suspense" | "relayed";
+export const BANK_RECORD_STATES = [
+  "received",
+  "matched",
+  "suspense",
+  "relayed",
+] as const satisfies readonly BankRecordState[];
+
+export interface ListBankRecordsParameters {
+  /** Only records in this state (all when absent). */
+  readonly state?: BankRecordState;
+  readonly limit: number;
+  readonly offset: number;
+}
+
+export interface BankRecordPage {
+  /** Newest first. */
+  readonly records: BankRecordRow[];
+  /** How many records match, over all pages. */
+  readonly total: number;
+}
 
 export interface InsertBankRecordParameters {
   readonly source: string;
@@ -223,10 +243,15 @@ export interface InsertBankRecordParameters {
   /** Unix seconds, as the bank reports it. */
   readonly paidAt: bigint;
   readonly rawPayload: string;
+  /** Why the payment is in suspense (null when it matched a loan, or was stored before reasons were kept). */
+  readonly reason?: string | null;
 }
 
 export interface BankRecordRow extends InsertBankRecordParameters {
   readonly id: number;
+  readonly reason: string | null;
+  /** When the keeper stored it, unix milliseconds (wall clock). */
+  readonly receivedAtMs: number;
   readonly state: BankRecordState;
   readonly relayTx: Hash | null;
 }
