@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { decodeFunctionData, getAddress, parseEventLogs, type Hex } from "viem";
+import { decodeFunctionData, type Hex } from "viem";
 import { loanBookAbi } from "../src/abi/loanBook.ts";
 import { startLocalChain, type LocalChain } from "../src/adapters/chain/localChain.ts";
 import { openStore } from "../src/adapters/store/openStore.ts";
@@ -139,27 +139,18 @@ async function play(crashes: boolean): Promise<RunResult> {
   } finally {
     store.close();
   }
-  return { summary, actionLog, ...(await keeperWork(world)), kills, killsInASend };
+  return { summary, actionLog, ...keeperWork(world, summary), kills, killsInASend };
 }
 
-/** The keeper's mined transactions, decoded: what each carried, and the skip events the loan book emitted. */
-async function keeperWork(world: World): Promise<Pick<RunResult, "carried" | "skipEvents">> {
-  const { client } = world.rpc;
-  const keeper = getAddress(world.accounts.keeper.address);
-  const head = await client.getBlockNumber({ cacheTime: 0 });
+/** What the keeper's mined transactions carried, each must have succeeded; and the skip events the loan book emitted. */
+function keeperWork(world: World, summary: DemoSummary): Pick<RunResult, "carried" | "skipEvents"> {
   const carried: string[] = [];
-  for (let number = world.deployBlock; number <= head; number++) {
-    const block = await client.getBlock({ blockNumber: number, includeTransactions: true });
-    const day = Math.floor(Number(block.timestamp - world.startTime + BigInt(DAY / 2)) / DAY);
-    for (const tx of block.transactions) {
-      if (getAddress(tx.from) !== keeper) continue;
-      const receipt = await client.getTransactionReceipt({ hash: tx.hash });
-      expect(receipt.status, `keeper transaction ${tx.hash}`).to.equal("success");
-      carried.push(...itemsOf(tx.input, day));
-    }
+  for (const tx of summary.keeperTransactions.list) {
+    expect(tx.status, `keeper transaction ${tx.hash}`).to.equal("success");
+    const day = Math.floor(Number(tx.timestamp - world.startTime + BigInt(DAY / 2)) / DAY);
+    carried.push(...itemsOf(tx.input, day));
   }
-  const logs = await client.getLogs({ address: world.loanBook, fromBlock: world.deployBlock, toBlock: head });
-  const skipEvents = parseEventLogs({ abi: loanBookAbi, logs, eventName: ["ActionSkipped", "DefaultSkipped"] }).length;
+  const skipEvents = (summary.events.ActionSkipped ?? 0) + (summary.events.DefaultSkipped ?? 0);
   return { carried: carried.sort(), skipEvents };
 }
 

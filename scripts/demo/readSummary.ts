@@ -3,16 +3,16 @@
  * own transactions and their receipts) and from the keeper's database (its actions, duplicates).
  */
 import { createHash } from "node:crypto";
-import { decodeFunctionData, parseEventLogs, type Address, type Hash, type Hex } from "viem";
+import { decodeFunctionData, parseEventLogs, type Address, type Hex } from "viem";
 import { loanBookAbi } from "../../keeper/src/abi/loanBook.ts";
 import { openStore } from "../../keeper/src/adapters/store/openStore.ts";
 import { LoanStatus } from "../../keeper/src/core/decisions.ts";
 import type { World } from "./createWorld.ts";
+import { readKeeperTransactions, type KeeperTransaction } from "./readKeeperTransactions.ts";
 
 const STATUS_NAMES = new Map<number, string>(Object.entries(LoanStatus).map(([name, value]) => [value, name]));
-/** Blocks per `eth_getLogs` and per batch of `eth_getBlockByNumber`. */
+/** Blocks per `eth_getLogs`. */
 const LOG_RANGE = 5_000n;
-const BLOCK_BATCH = 200n;
 
 export interface ActionCounts {
   done: number;
@@ -46,6 +46,8 @@ export interface DemoSummary {
     readonly reverted: number;
     readonly gasUsed: bigint;
     readonly byFunction: Readonly<Record<string, { transactions: number; gasUsed: bigint }>>;
+    /** Each of them, in block order. */
+    readonly list: readonly KeeperTransaction[];
   };
   /** The loan book's event counts (who declared the defaults, and so on, is in `keeperActors`). */
   readonly events: Readonly<Record<string, number>>;
@@ -146,35 +148,24 @@ export async function readSummary({ world, dbPath, keeper }: ReadSummaryParamete
     }
   }
 
-  // The keeper's own transactions: every block since the deployment, receipts of those it sent.
-  const keeperHashes: { hash: Hash; input: Hex }[] = [];
-  for (let from = world.deployBlock; from <= head; from += BLOCK_BATCH) {
-    const numbers = [];
-    for (let n = from; n < from + BLOCK_BATCH && n <= head; n++) numbers.push(n);
-    const blocks = await Promise.all(
-      numbers.map((blockNumber) => client.getBlock({ blockNumber, includeTransactions: true })),
-    );
-    for (const block of blocks) {
-      for (const tx of block.transactions) if (isKeeper(tx.from)) keeperHashes.push({ hash: tx.hash, input: tx.input });
-    }
-  }
-  const receipts = await Promise.all(keeperHashes.map(({ hash }) => client.getTransactionReceipt({ hash })));
+  // The keeper's own transactions.
+  const list = await readKeeperTransactions({ client, keeper, fromBlock: world.deployBlock, toBlock: head });
   const byFunction: Record<string, { transactions: number; gasUsed: bigint }> = {};
   let gasUsed = 0n;
   let reverted = 0;
-  receipts.forEach((receipt, i) => {
+  for (const tx of list) {
     let name = "unknown";
     try {
-      name = decodeFunctionData({ abi: loanBookAbi, data: keeperHashes[i].input }).functionName;
+      name = decodeFunctionData({ abi: loanBookAbi, data: tx.input }).functionName;
     } catch {
       // not a loan book call
     }
     const entry = (byFunction[name] ??= { transactions: 0, gasUsed: 0n });
     entry.transactions++;
-    entry.gasUsed += receipt.gasUsed;
-    gasUsed += receipt.gasUsed;
-    if (receipt.status !== "success") reverted++;
-  });
+    entry.gasUsed += tx.gasUsed;
+    gasUsed += tx.gasUsed;
+    if (tx.status !== "success") reverted++;
+  }
 
   // The keeper's record of what it did.
   const store = openStore(dbPath);
@@ -213,7 +204,7 @@ export async function readSummary({ world, dbPath, keeper }: ReadSummaryParamete
     penalties,
     actions,
     duplicateActions,
-    keeperTransactions: { count: receipts.length, reverted, gasUsed, byFunction },
+    keeperTransactions: { count: list.length, reverted, gasUsed, byFunction, list },
     events,
     keeperActors,
     digest: `0x${hash.digest("hex")}`,

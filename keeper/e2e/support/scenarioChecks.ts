@@ -11,6 +11,7 @@ import { openStore } from "../../src/adapters/store/openStore.ts";
 import { LoanStatus } from "../../src/core/decisions.ts";
 import { isDefaulting, type Behaviour } from "../../../scripts/demo/behaviours.ts";
 import type { World } from "../../../scripts/demo/createWorld.ts";
+import type { KeeperTransaction } from "../../../scripts/demo/readKeeperTransactions.ts";
 import { readSummary, type DemoSummary } from "../../../scripts/demo/readSummary.ts";
 
 /** A played scenario, read once it is over. */
@@ -24,11 +25,9 @@ export interface ScenarioRun {
   /** The loan book's logs since its deployment. */
   readonly logs: readonly Log[];
   /** The keeper account's transactions on chain, in block order. */
-  readonly keeperTransactions: readonly { hash: Hash; nonce: number; blockNumber: bigint }[];
+  readonly keeperTransactions: readonly KeeperTransaction[];
 }
 
-/** Blocks read per batch when looking for the keeper's transactions. */
-const BLOCK_BATCH = 200n;
 /** Refusals that say the thing was done already: a batch entry skipped for one of these was sent twice. */
 const ALREADY_DONE = ["LoanBook_AlreadyDefaulted", "LoanBook_BankReferenceUsed"] as const;
 
@@ -48,21 +47,7 @@ export async function readScenarioRun(parameters: {
   const summary = await readSummary({ world, dbPath: parameters.dbPath, keeper });
   const head = await client.getBlockNumber({ cacheTime: 0 });
   const logs = await client.getLogs({ address: world.loanBook, fromBlock: world.deployBlock, toBlock: head });
-  const keeperTransactions: ScenarioRun["keeperTransactions"][number][] = [];
-  for (let from = world.deployBlock; from <= head; from += BLOCK_BATCH) {
-    const numbers: bigint[] = [];
-    for (let n = from; n < from + BLOCK_BATCH && n <= head; n++) numbers.push(n);
-    const blocks = await Promise.all(
-      numbers.map((blockNumber) => client.getBlock({ blockNumber, includeTransactions: true })),
-    );
-    for (const block of blocks) {
-      for (const tx of block.transactions) {
-        if (getAddress(tx.from) === keeper) {
-          keeperTransactions.push({ hash: tx.hash, nonce: tx.nonce, blockNumber: block.number });
-        }
-      }
-    }
-  }
+  const keeperTransactions = summary.keeperTransactions.list;
   return { ...parameters, summary, logs, keeperTransactions };
 }
 
