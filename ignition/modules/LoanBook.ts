@@ -2,7 +2,8 @@
  * Deployments of the loan book (Hardhat Ignition).
  *
  * `LoanBookModule` (the default export) is the production deployment: one LoanBook whose DEFAULT_ADMIN_ROLE goes
- * to the `admin` parameter, the deploying account unless set:
+ * to the `admin` parameter, the deploying account unless set, and the EvidenceAnchor where the keeper anchors its
+ * contact log (permissionless, no parameter):
  *
  * ```sh
  * npx hardhat ignition deploy ignition/modules/LoanBook.ts
@@ -22,17 +23,20 @@ export const LoanBookModule = buildModule("LoanBook", (m) => {
   const loanViews = m.contract("LoanViews");
   const loanEnforcement = m.contract("LoanEnforcement", [loanViews]);
   const loanBook = m.contract("LoanBook", [admin, loanEnforcement]);
-  return { loanBook, loanEnforcement, loanViews };
+  // The contact log's timestamping registry stands alone; deployed last, it leaves the loan book's addresses as they
+  // were before it existed.
+  const evidenceAnchor = m.contract("EvidenceAnchor", [], { after: [loanBook] });
+  return { loanBook, loanEnforcement, loanViews, evidenceAnchor };
 });
 
 export const LocalStackModule = buildModule("LocalStack", (m) => {
-  const { loanBook } = m.useModule(LoanBookModule);
+  const { loanBook, evidenceAnchor } = m.useModule(LoanBookModule);
   const token = m.contract("TestToken", ["Test USD", "TUSD", 6]);
   const lender = m.getParameter("lender", m.getAccount(1));
   // The role id is read from the contract, so the role's name is written once, in Solidity.
   const lenderRole = m.staticCall(loanBook, "LENDER_ROLE");
   m.call(loanBook, "grantRole", [lenderRole, lender], { id: "grantLenderRole" });
-  return { loanBook, token };
+  return { loanBook, token, evidenceAnchor };
 });
 
 export default LoanBookModule;

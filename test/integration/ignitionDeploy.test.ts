@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import { expect } from "chai";
 import { network } from "hardhat";
-import { getAddress } from "viem";
+import { getAddress, getContractAddress, zeroAddress, zeroHash } from "viem";
 
 import LoanBookModule, { LocalStackModule } from "../../ignition/modules/LoanBook.ts";
 import { loanBookAt, templateParams } from "../support/loanBookFixture.ts";
@@ -28,6 +28,25 @@ describe("Ignition deployment", () => {
     expect(getAddress(verifyingContract)).to.equal(getAddress(loanBook.address));
   });
 
+  it("LoanBook: deploys the EvidenceAnchor last, leaving the loan book's addresses where they were", async () => {
+    const connection = await network.create();
+    const [deployer] = await connection.viem.getWalletClients();
+    const deployed = await connection.ignition.deploy(LoanBookModule);
+    // Nonces 0, 1, 2: LoanViews, LoanEnforcement, LoanBook; then 3: EvidenceAnchor.
+    const addressAt = (nonce: bigint) => getContractAddress({ from: deployer.account.address, nonce });
+    expect(getAddress(deployed.loanBook.address)).to.equal(addressAt(2n));
+    expect(getAddress(deployed.evidenceAnchor.address)).to.equal(addressAt(3n));
+
+    // Nothing anchored yet, and anyone may anchor: the deployer is recorded as the anchorer.
+    const { evidenceAnchor } = deployed;
+    expect((await evidenceAnchor.read.anchorOf([zeroHash])).anchoredBy).to.equal(zeroAddress);
+    const root = `0x${"ab".repeat(32)}` as const;
+    await evidenceAnchor.write.anchor([root, 1n, 1n, 1]);
+    expect(getAddress((await evidenceAnchor.read.anchorOf([root])).anchoredBy)).to.equal(
+      getAddress(deployer.account.address),
+    );
+  });
+
   it("LoanBook: the admin parameter gives DEFAULT_ADMIN_ROLE to that account instead", async () => {
     const connection = await network.create();
     const [deployer, , , , , , chosen] = await connection.viem.getWalletClients();
@@ -43,7 +62,7 @@ describe("Ignition deployment", () => {
   it("LocalStack: a 6-decimal TUSD, LENDER_ROLE for account 1, and a lender that can publish a template", async () => {
     const connection = await network.create();
     const [deployer, lender] = await connection.viem.getWalletClients();
-    const { loanBook, token } = await connection.ignition.deploy(LocalStackModule);
+    const { loanBook, token, evidenceAnchor } = await connection.ignition.deploy(LocalStackModule);
 
     expect(await token.read.name()).to.equal("Test USD");
     expect(await token.read.symbol()).to.equal("TUSD");
@@ -60,6 +79,12 @@ describe("Ignition deployment", () => {
     const template = await (await loanBookAt(connection.viem, loanBook.address)).read.templateOf([1n]);
     expect(getAddress(template.token)).to.equal(getAddress(token.address));
     expect(getAddress(template.lender)).to.equal(getAddress(lender.account.address));
+
+    // The contact log's anchor is deployed with the book.
+    expect(await (await connection.viem.getPublicClient()).getCode({ address: evidenceAnchor.address })).to.match(
+      /^0x[0-9a-f]{2,}$/,
+    );
+    expect((await evidenceAnchor.read.anchorOf([zeroHash])).count).to.equal(0);
   });
 
   it("LocalStack: the lender parameter chooses the lender", async () => {

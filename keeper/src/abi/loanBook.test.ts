@@ -4,11 +4,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import type { Abi } from "viem";
-import { ABI_MODULE_PATH, entryKey, mergeAbis, renderAbiModule, type AbiEntry } from "../../../scripts/exportAbis.ts";
+import {
+  ABI_MODULE_PATH,
+  EVIDENCE_ANCHOR_ABI_MODULE_PATH,
+  entryKey,
+  mergeAbis,
+  renderAbiModule,
+  renderEvidenceAnchorAbiModule,
+  type AbiEntry,
+} from "../../../scripts/exportAbis.ts";
+import { evidenceAnchorAbi } from "./evidenceAnchor.ts";
 import { loanBookAbi, testTokenAbi } from "./loanBook.ts";
 
 // Compile-time: the generated constants are ABIs viem can type contracts with.
-const typed: readonly [Abi, Abi] = [loanBookAbi, testTokenAbi];
+const typed: readonly [Abi, Abi, Abi] = [loanBookAbi, testTokenAbi, evidenceAnchorAbi];
 
 /** The first line where `actual` and `expected` differ, to point at the stale part of a long file. */
 function firstDifference(actual: string, expected: string): string {
@@ -45,7 +54,7 @@ describe("keeper/src/abi/loanBook.ts", () => {
       expect(has(loanBookAbi, type, name), `${type} ${name}`).to.equal(1);
     }
     expect(has(testTokenAbi, "function", "permit")).to.equal(1);
-    expect(typed).to.have.length(2);
+    expect(typed).to.have.length(3);
   });
 
   it("holds every entry once, and only LoanBook's constructor", () => {
@@ -58,12 +67,43 @@ describe("keeper/src/abi/loanBook.ts", () => {
   });
 });
 
+describe("keeper/src/abi/evidenceAnchor.ts", () => {
+  it("is what `npm run abi` writes from the current artifacts", async () => {
+    const expected = await renderEvidenceAnchorAbiModule();
+    const committed = await readFile(EVIDENCE_ANCHOR_ABI_MODULE_PATH, "utf8");
+    expect(
+      committed === expected,
+      `out of date, run \`npm run abi\` (${firstDifference(committed, expected)})`,
+    ).to.equal(true);
+  });
+
+  it("serves the anchor's functions, event and errors, each once, and nothing of LoanBook", () => {
+    for (const [type, name] of [
+      ["function", "anchor"],
+      ["function", "anchorOf"],
+      ["function", "verify"],
+      ["function", "leafOf"],
+      ["event", "ContactLogAnchored"],
+      ["error", "EvidenceAnchor_ZeroRoot"],
+      ["error", "EvidenceAnchor_AlreadyAnchored"],
+      ["error", "EvidenceAnchor_EmptyBatch"],
+      ["error", "EvidenceAnchor_InvalidRange"],
+    ]) {
+      expect(has(evidenceAnchorAbi, type, name), `${type} ${name}`).to.equal(1);
+    }
+    expect(evidenceAnchorAbi.filter((entry) => entry.type === "function")).to.have.length(4);
+    expect(has(evidenceAnchorAbi, "function", "repay")).to.equal(0);
+  });
+});
+
 describe("renderAbiModule", () => {
   it("tells to build when the artifacts are missing", async () => {
     const artifactsDir = join(tmpdir(), `no-artifacts-${process.pid}`);
     let message = "";
     await renderAbiModule({ artifactsDir }).catch((error: Error) => (message = error.message));
     expect(message).to.include("npm run build").and.include("LoanBook.json");
+    await renderEvidenceAnchorAbiModule({ artifactsDir }).catch((error: Error) => (message = error.message));
+    expect(message).to.include("npm run build").and.include("EvidenceAnchor.json");
   });
 });
 

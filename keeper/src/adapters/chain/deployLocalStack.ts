@@ -1,6 +1,7 @@
 /**
  * Deploys the loan book on the embedded chain with Hardhat Ignition (`LocalStackModule`: LoanViews, LoanEnforcement,
- * LoanBook, a test token, LENDER_ROLE for account #1), then registers the local notary and the lender's bank signer.
+ * LoanBook, the contact log's EvidenceAnchor, a test token, LENDER_ROLE for account #1), then registers the local
+ * notary and the lender's bank signer.
  *
  * Ignition runs from this process, through a Hardhat runtime built from the repository's `hardhat.config.ts`
  * (whatever the working directory), on a connection to `rpcUrl`. It keeps its journal in memory: Ignition's
@@ -61,6 +62,8 @@ export interface DeployLocalStackParameters {
 export interface DeployLocalStackReturnType {
   readonly loanBook: Address;
   readonly token: Address;
+  /** Where the keeper anchors its contact log (EvidenceAnchor). */
+  readonly evidenceAnchor: Address;
   /** The block of LoanBook's deployment: where a follower of its events starts. */
   readonly deployBlock: bigint;
   readonly accounts: LocalStackAccounts;
@@ -122,6 +125,7 @@ export async function deployLocalStack({ rpcUrl }: DeployLocalStackParameters): 
     }
     const loanBook = getAddress(result.contracts[LocalStackModule.results.loanBook.id].address);
     const token = getAddress(result.contracts[LocalStackModule.results.token.id].address);
+    const evidenceAnchor = getAddress(result.contracts[LocalStackModule.results.evidenceAnchor.id].address);
 
     const client = createPublicClient({ chain, transport: http(rpcUrl) });
     const wallet = createWalletClient({ chain, transport: http(rpcUrl) });
@@ -149,7 +153,14 @@ export async function deployLocalStack({ rpcUrl }: DeployLocalStackParameters): 
       }),
     );
 
-    return { loanBook, token, deployBlock: await deploymentBlock(client, loanBook), accounts, notaryOfficeIdHash };
+    return {
+      loanBook,
+      token,
+      evidenceAnchor,
+      deployBlock: await deploymentBlock(client, loanBook),
+      accounts,
+      notaryOfficeIdHash,
+    };
   } finally {
     await connection.close();
   }
