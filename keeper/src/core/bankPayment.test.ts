@@ -1,6 +1,12 @@
 import { describe, it } from "node:test";
 import { expect } from "chai";
-import { bankPaymentSchema, matchLoanReference, placePayment, samePayment } from "./bankPayment.ts";
+import {
+  bankPaymentSchema,
+  matchLoanReference,
+  placePayment,
+  samePayment,
+  sameReportedPayment,
+} from "./bankPayment.ts";
 
 const PAYMENT = {
   id: "2026112500001234",
@@ -118,6 +124,41 @@ describe("samePayment", () => {
       expect(samePayment(first, bankPaymentSchema.parse({ ...PAYMENT, ...change })), JSON.stringify(change)).to.equal(
         false,
       );
+    }
+  });
+});
+
+describe("sameReportedPayment", () => {
+  const webhook = bankPaymentSchema.parse(PAYMENT);
+
+  it("is true for the statement entry of a webhook's payment: other currency, texts absent or re-spaced", () => {
+    const table: Record<string, unknown>[] = [
+      {},
+      { currency: "CNY" },
+      { currency: undefined },
+      { bookedAt: "2026-11-25T01:30:00Z" },
+      { endToEndId: undefined },
+      { remittanceInformation: undefined, endToEndId: undefined },
+      { remittanceInformation: "Repayment  LOAN-7\n November " },
+    ];
+    for (const change of table) {
+      const statement = bankPaymentSchema.parse({ ...PAYMENT, ...change });
+      expect(sameReportedPayment(webhook, statement), JSON.stringify(change)).to.equal(true);
+      expect(sameReportedPayment(statement, webhook), JSON.stringify(change)).to.equal(true);
+    }
+  });
+
+  it("is false when the reference, amount or booking second differ, or a text contradicts the other", () => {
+    const table: Record<string, unknown>[] = [
+      { id: "2026112500001235" },
+      { amount: "91666668" },
+      { bookedAt: "2026-11-25T09:30:01+08:00" },
+      { remittanceInformation: "Repayment LOAN-8 November" },
+      { endToEndId: "E2E-LOAN-7-4" },
+    ];
+    for (const change of table) {
+      const statement = bankPaymentSchema.parse({ ...PAYMENT, ...change });
+      expect(sameReportedPayment(webhook, statement), JSON.stringify(change)).to.equal(false);
     }
   });
 });

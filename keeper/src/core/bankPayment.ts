@@ -144,3 +144,33 @@ export function samePayment(a: BankPayment, b: BankPayment): boolean {
     a.endToEndId === b.endToEndId
   );
 }
+
+/** Runs of whitespace as one space, trimmed: a statement may wrap a text the webhook sent on one line. */
+const normalizeText = (text: string | undefined): string => (text ?? "").replace(/\s+/g, " ").trim();
+
+/**
+ * Whether a payment reported again, possibly by another feed of the same bank (the webhook, then a statement), is the
+ * payment already held: the rule that makes it a duplicate rather than a conflict.
+ *
+ * - the bank reference (`id`), the `amount` and the booking time (`paidAt`, to the second) are equal;
+ * - `remittanceInformation` and `endToEndId` are each equal (whitespace runs folded) when both reports carry the field:
+ *   a feed may leave one out (a CSV row without an end-to-end id), but may not contradict the other;
+ * - `currency` is informative and not compared (a statement says CNY where the webhook gave the token's symbol).
+ *
+ * @example
+ * sameReportedPayment(webhookPayment, { ...webhookPayment, currency: undefined, endToEndId: undefined }); // true
+ */
+export function sameReportedPayment(
+  held: Pick<BankPayment, "id" | "amount" | "paidAt" | "remittanceInformation" | "endToEndId">,
+  reported: Pick<BankPayment, "id" | "amount" | "paidAt" | "remittanceInformation" | "endToEndId">,
+): boolean {
+  const agrees = (a: string | undefined, b: string | undefined) =>
+    normalizeText(a) === "" || normalizeText(b) === "" || normalizeText(a) === normalizeText(b);
+  return (
+    held.id === reported.id &&
+    held.amount === reported.amount &&
+    held.paidAt === reported.paidAt &&
+    agrees(held.remittanceInformation, reported.remittanceInformation) &&
+    agrees(held.endToEndId, reported.endToEndId)
+  );
+}

@@ -10,19 +10,26 @@
  * 4. `Bank-Signature` matches the exact bytes received, within 300 s (else 401 `missing_signature`,
  *    `malformed_signature`, `stale_timestamp` or `bad_signature`);
  * 5. the body is UTF-8 JSON (else 400 `malformed_json`) of the shape `bankPayment.ts` documents (else 400
- *    `invalid_payment`, with the zod issues).
+ *    `invalid_payment`, with the zod issues; the body, authenticated, is kept in the quarantine for review).
  * The bank's transaction id is then looked up and the record inserted in one SQLite transaction (WAL,
- * `synchronous = FULL`): 201 once stored (`matched`, or `suspense` with the reason), 200 `duplicate` for a repeated
- * delivery of the same payment, 409 `conflict` for the same id with a different payment or from another source.
+ * `synchronous = FULL`) by `recordBankPayment`, shared with the statement import: 201 once stored (`matched`, or
+ * `suspense` with the reason), 200 `duplicate` for a repeated delivery of the same payment (also when a statement
+ * reported it first), 409 `conflict` for the same id with a different payment or from another source (the body is
+ * quarantined with the held record's id). `GET /bank/quarantine` lists the quarantine, paged like the records.
  */
 import express, { Router, type NextFunction, type Request, type Response } from "express";
 import type { Logger } from "pino";
 import { z } from "zod";
-import { bankPaymentSchema, placePayment, samePayment, type BankPayment } from "../core/bankPayment.ts";
+import { bankPaymentSchema, type BankPayment } from "../core/bankPayment.ts";
 import { SIGNATURE_HEADER, verifyWebhook, WebhookSignatureError } from "../core/webhookSignature.ts";
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from "../adapters/store/readModel.ts";
 import type { Store } from "../adapters/store/openStore.ts";
-import { BANK_RECORD_STATES, type BankRecordRow } from "../adapters/store/types.ts";
+import {
+  conflictError,
+  recordBankPayment,
+  type RecordBankPaymentReturnType,
+} from "../adapters/store/recordBankPayment.ts";
+import { BANK_RECORD_STATES } from "../adapters/store/types.ts";
 import { badRequest, integerParameter } from "./validation.ts";
 
 /** The header naming the bank (the source) that sends the webhook; its secret signs the body. */
@@ -32,7 +39,13 @@ export const WEBHOOK_BODY_LIMIT = "64kb";
 
 export type BankWebhookStore = Pick<
   Store,
-  "transaction" | "getBankRecord" | "insertBankRecord" | "getLoan" | "listBankRecords"
+  | "transaction"
+  | "getBankRecord"
+  | "insertBankRecord"
+  | "getLoan"
+  | "listBankRecords"
+  | "insertBankQuarantine"
+  | "listBankQuarantine"
 >;
 
 export interface CreateBankWebhookRouterParameters {
@@ -52,26 +65,19 @@ const listRecordsQuery = z
   })
   .strict();
 
+const listQuarantineQuery = z
+  .object({
+    source: z.string().min(1).max(128).optional(),
+    limit: integerParameter("limit", 1, MAX_LIST_LIMIT).optional(),
+    offset: integerParameter("offset", 0, Number.MAX_SAFE_INTEGER).optional(),
+  })
+  .strict();
+
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 const fail = (response: Response, status: number, code: string, message: string): void => {
   response.status(status).json({ error: { code, message } });
 };
-
-/** The payment a stored record holds, when its raw payload is a webhook body (older feeds stored other shapes). */
-function storedPayment(record: BankRecordRow): BankPayment | undefined {
-  try {
-    const parsed = bankPaymentSchema.safeParse(JSON.parse(record.rawPayload));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-type Delivery =
-  | { readonly kind: "stored"; readonly record: BankRecordRow }
-  | { readonly kind: "duplicate"; readonly record: BankRecordRow }
-  | { readonly kind: "conflict"; readonly record: BankRecordRow };
 
 /**
  * The `/bank/webhook` and `/bank/records` routes, mounted by `createHttpServer`.
@@ -85,28 +91,21 @@ export function createBankWebhookRouter(parameters: CreateBankWebhookRouterParam
   const router = Router();
 
   /** Stores the payment unless its id is held; one transaction, so a concurrent delivery cannot slip between. */
-  const deliver = (source: string, payment: BankPayment, rawPayload: string): Delivery =>
+  const deliver = (source: string, payment: BankPayment, rawPayload: string): RecordBankPaymentReturnType =>
     store.transaction(() => {
-      const existing = store.getBankRecord(payment.id);
-      if (existing !== undefined) {
-        const held = existing.source === source ? storedPayment(existing) : undefined;
-        const same = held !== undefined && samePayment(held, payment);
-        return { kind: same ? "duplicate" : "conflict", record: existing };
+      const delivery = recordBankPayment(store, { source, payment, rawPayload });
+      if (delivery.kind === "conflict") {
+        store.insertBankQuarantine({
+          source,
+          origin: "webhook",
+          originRef: "webhook",
+          position: "body",
+          bankReference: payment.id,
+          raw: rawPayload,
+          error: conflictError(delivery.record, source),
+        });
       }
-      const placement = placePayment(payment, (loanId) => store.getLoan(loanId) !== undefined);
-      store.insertBankRecord({
-        source,
-        bankReference: payment.id,
-        loanReference: placement.loanReference,
-        loanId: placement.loanId,
-        amount: payment.amount,
-        paidAt: payment.paidAt,
-        rawPayload,
-        reason: placement.reason,
-      });
-      const record = store.getBankRecord(payment.id);
-      if (record === undefined) throw new Error(`bank record ${payment.id} was not stored`);
-      return { kind: "stored", record };
+      return delivery;
     });
 
   const authenticateSource = (request: Request, response: Response, next: NextFunction): void => {
@@ -154,6 +153,16 @@ export function createBankWebhookRouter(parameters: CreateBankWebhookRouterParam
     const parsed = bankPaymentSchema.safeParse(json);
     if (!parsed.success) {
       logger.warn({ source, issues: parsed.error.issues }, "bank webhook refused: invalid payment");
+      const id = (json as { id?: unknown } | null)?.id;
+      store.insertBankQuarantine({
+        source,
+        origin: "webhook",
+        originRef: "webhook",
+        position: "body",
+        bankReference: typeof id === "string" ? id : null,
+        raw: text,
+        error: parsed.error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`).join("; "),
+      });
       return badRequest(response, "The body is not a valid bank payment", parsed.error, "invalid_payment");
     }
     const payment = parsed.data;
@@ -168,7 +177,7 @@ export function createBankWebhookRouter(parameters: CreateBankWebhookRouterParam
         response,
         409,
         "conflict",
-        `Bank transaction ${JSON.stringify(payment.id)} is already stored${from} with a different payment; nothing was written`,
+        `Bank transaction ${JSON.stringify(payment.id)} is already stored${from} with a different payment; nothing was written to the records (the delivery is quarantined for review)`,
       );
     }
     if (delivery.kind === "duplicate") {
@@ -186,6 +195,14 @@ export function createBankWebhookRouter(parameters: CreateBankWebhookRouterParam
     const { state, limit = DEFAULT_LIST_LIMIT, offset = 0 } = query.data;
     const page = store.listBankRecords({ state, limit, offset });
     response.json({ records: page.records, total: page.total, limit, offset });
+  });
+
+  router.get("/bank/quarantine", (request, response) => {
+    const query = listQuarantineQuery.safeParse(request.query);
+    if (!query.success) return badRequest(response, "Invalid query parameters", query.error);
+    const { source, limit = DEFAULT_LIST_LIMIT, offset = 0 } = query.data;
+    const page = store.listBankQuarantine({ source, limit, offset });
+    response.json({ entries: page.entries, total: page.total, limit, offset });
   });
 
   router.use("/bank/webhook", (error: unknown, _request: Request, response: Response, next: NextFunction) => {

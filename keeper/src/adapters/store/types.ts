@@ -255,3 +255,54 @@ export interface BankRecordRow extends InsertBankRecordParameters {
   readonly state: BankRecordState;
   readonly relayTx: Hash | null;
 }
+
+/** Where a quarantined entry came from: a webhook delivery or a statement file. */
+export type BankQuarantineOrigin = "webhook" | "file";
+
+export interface InsertBankQuarantineParameters {
+  readonly source: string;
+  readonly origin: BankQuarantineOrigin;
+  /** `webhook`, or the file name and statement id (`statement.xml#STMT-1`). */
+  readonly originRef: string;
+  /** Where in the file (`row 4`, `Stmt 1 Ntry 3`), or `body` for a webhook. */
+  readonly position: string;
+  readonly bankReference: string | null;
+  readonly raw: string;
+  readonly error: string;
+}
+
+export interface BankQuarantineRow extends InsertBankQuarantineParameters {
+  readonly id: number;
+  /** When the keeper quarantined it, unix milliseconds. */
+  readonly receivedAtMs: number;
+}
+
+export interface BankQuarantinePage {
+  /** Newest first. */
+  readonly entries: BankQuarantineRow[];
+  readonly total: number;
+}
+
+/** What importing one statement did (`bank_statements`). */
+export interface InsertBankStatementParameters {
+  readonly source: string;
+  readonly format: string;
+  readonly statementId: string;
+  readonly account: string | null;
+  readonly fileName: string;
+  readonly fileSha256: string;
+  /** Payments and unreadable entries the file holds (ignored ones not counted). */
+  readonly entries: number;
+  /** New records stored, of which `matched` matched a loan (the others are in suspense). */
+  readonly stored: number;
+  readonly matched: number;
+  readonly duplicates: number;
+  readonly conflicts: number;
+  readonly quarantined: number;
+  readonly ignored: number;
+}
+
+export interface BankStatementRow extends InsertBankStatementParameters {
+  readonly id: number;
+  readonly importedAtMs: number;
+}
