@@ -65,12 +65,66 @@ describe("buildConfig", () => {
       rpcBatchSize: 100,
       chainPort: 8545,
       bankWebhookSecrets: {},
+      operatorTokens: {},
+      evidenceAnchorAddress: null,
+      contact: {
+        quietHours: { start: "22:00", end: "08:00" },
+        dailyLimit: 3,
+        defaultTimeZone: "Asia/Shanghai",
+        defaultLocale: "zh",
+        defaultChannel: "letters",
+        webhookUrl: null,
+        webhookSecret: null,
+        lettersPath: ".keeper/letters.jsonl",
+        tokenDecimals: 6,
+        currency: "USD",
+        lenderName: "the lender",
+        anchorBatchSize: 64,
+        anchorMaxAgeSeconds: 3600,
+      },
     });
     expect(Object.isFrozen(config)).to.equal(true);
     expect(Object.isFrozen(config.bankWebhookSecrets)).to.equal(true);
     expect(() => {
       (config as { httpPort: number }).httpPort = 1;
     }).to.throw(TypeError);
+  });
+
+  it("contact settings: quiet hours, zone and the webhook channel, each checked", () => {
+    const config = buildConfig({
+      env: {
+        KEEPER_CONTACT_QUIET_HOURS: "21:30-07:45",
+        KEEPER_CONTACT_TIME_ZONE: "America/New_York",
+        KEEPER_CONTACT_WEBHOOK_URL: "https://sms.example.org/send",
+        KEEPER_CONTACT_WEBHOOK_SECRET: "s".repeat(32),
+        KEEPER_OPERATOR_TOKENS: JSON.stringify({ alice: "t".repeat(32) }),
+      },
+    });
+    expect(config.contact.quietHours).to.deep.equal({ start: "21:30", end: "07:45" });
+    expect(config.contact.defaultTimeZone).to.equal("America/New_York");
+    expect(config.contact.defaultChannel).to.equal("webhook");
+    expect(redactConfig(config).contact).to.include({ webhookSecret: "[redacted]" });
+    expect(redactConfig(config).operatorTokens).to.deep.equal({ alice: "[redacted]" });
+    const problems = (env: Record<string, string>) => {
+      try {
+        buildConfig({ env });
+        return [];
+      } catch (error) {
+        return (error as ConfigError).issues.map((issue) => `${issue.field}: ${issue.problem}`);
+      }
+    };
+    expect(problems({ KEEPER_CONTACT_QUIET_HOURS: "22:00-24:00" })).to.deep.equal([
+      'contactQuietHours: must be HH:MM-HH:MM, e.g. 22:00-08:00, got "22:00-24:00"',
+    ]);
+    expect(problems({ KEEPER_CONTACT_TIME_ZONE: "Mars/Olympus" })).to.deep.equal([
+      'contactTimeZone: must be an IANA time zone, e.g. Asia/Shanghai, got "Mars/Olympus"',
+    ]);
+    expect(problems({ KEEPER_CONTACT_WEBHOOK_URL: "https://sms.example.org" })).to.deep.equal([
+      "contactWebhookSecret: is required when KEEPER_CONTACT_WEBHOOK_URL is set",
+    ]);
+    expect(problems({ KEEPER_OPERATOR_TOKENS: JSON.stringify({ alice: "short" }) })).to.deep.equal([
+      'operatorTokens: the secret of operator "alice" must be at least 32 characters',
+    ]);
   });
 
   it("RPC mode: the given URL, key and address, 2 confirmations by default, the bank signer defaulting to the key", () => {

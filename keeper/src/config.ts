@@ -57,6 +57,40 @@ interface KeeperConfigBase {
    * `MIN_WEBHOOK_SECRET_LENGTH` characters each. Empty: no bank may post, the webhook answers 503.
    */
   readonly bankWebhookSecrets: Readonly<Record<string, string>>;
+  /**
+   * Operators' bearer tokens by operator name (at least `MIN_WEBHOOK_SECRET_LENGTH` characters each): they assign
+   * suspense records and set borrowers' contact details. Empty: those routes answer 503.
+   */
+  readonly operatorTokens: Readonly<Record<string, string>>;
+  /** The EvidenceAnchor the contact log is anchored to (null: not anchored; embedded mode deploys one). */
+  readonly evidenceAnchorAddress: Address | null;
+  /** Borrower contact: the rules, the defaults for a borrower without contact details, and the channels. */
+  readonly contact: ContactConfig;
+}
+
+/** How the keeper contacts borrowers. */
+export interface ContactConfig {
+  /** No contact from `start` to `end`, local time in the borrower's zone (`22:00` to `08:00`). */
+  readonly quietHours: { readonly start: string; readonly end: string };
+  /** At most this many contacts per borrower per local day. */
+  readonly dailyLimit: number;
+  /** IANA zone of a borrower the lender gave no zone for. */
+  readonly defaultTimeZone: string;
+  readonly defaultLocale: "zh" | "en";
+  /** Where messages to a borrower without contact details go: `webhook` when it is configured, else `letters`. */
+  readonly defaultChannel: "webhook" | "letters";
+  /** The lender's messaging gateway (null: no webhook channel), and the HMAC secret that signs each message. */
+  readonly webhookUrl: string | null;
+  readonly webhookSecret: string | null;
+  /** The letters file (one JSON line per letter, for the print room). */
+  readonly lettersPath: string;
+  /** How amounts are written in messages: the token's decimals and the currency's name. */
+  readonly tokenDecimals: number;
+  readonly currency: string;
+  readonly lenderName: string;
+  /** Contact log entries per anchored Merkle batch, and the longest an entry waits for a full batch (seconds). */
+  readonly anchorBatchSize: number;
+  readonly anchorMaxAgeSeconds: number;
 }
 
 /** A keeper attached to an existing chain and loan book. */
@@ -138,36 +172,59 @@ export const MIN_WEBHOOK_SECRET_LENGTH = 32;
 const SOURCE_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 const WEBHOOK_SECRETS_MESSAGE = 'must be a JSON object {"<source>": "<secret>", ...}';
 
-/** `{"<source>": "<secret>"}`, given as JSON text (environment, argv) or as an object (config file). */
-const webhookSecrets = z.preprocess(
-  (value) => {
-    if (typeof value !== "string") return value;
+/** `{"<name>": "<secret>"}`, given as JSON text (environment, argv) or as an object (config file). */
+const namedSecrets = (what: string) =>
+  z.preprocess(
+    (value) => {
+      if (typeof value !== "string") return value;
+      try {
+        return JSON.parse(value) as unknown;
+      } catch {
+        return value;
+      }
+    },
+    z
+      .record(z.string(), z.string({ message: `${WEBHOOK_SECRETS_MESSAGE} of string secrets` }), {
+        message: WEBHOOK_SECRETS_MESSAGE,
+      })
+      .superRefine((secrets, context) => {
+        for (const [source, secret] of Object.entries(secrets)) {
+          if (!SOURCE_NAME.test(source)) {
+            context.addIssue({
+              code: z.ZodIssueCode.custom,
+              message: `${what} ${JSON.stringify(source)} must be 1 to 64 letters, digits, dots, dashes or underscores`,
+            });
+          }
+          if (secret.length < MIN_WEBHOOK_SECRET_LENGTH) {
+            context.addIssue({
+              code: z.ZodIssueCode.custom,
+              message: `the secret of ${what} ${JSON.stringify(source)} must be at least ${MIN_WEBHOOK_SECRET_LENGTH} characters`,
+            });
+          }
+        }
+      }),
+  );
+const webhookSecrets = namedSecrets("source");
+
+/** `HH:MM-HH:MM`, 24-hour clock: the quiet hours (they may wrap midnight). */
+const QUIET_HOURS = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$/;
+const quietHours = z
+  .string({ message: "must be HH:MM-HH:MM, e.g. 22:00-08:00" })
+  .regex(QUIET_HOURS, { message: "must be HH:MM-HH:MM, e.g. 22:00-08:00" })
+  .refine((value) => value.slice(0, 5) !== value.slice(6), { message: "must not start and end at the same time" })
+  .transform((value) => ({ start: value.slice(0, 5), end: value.slice(6) }));
+
+/** An IANA zone this Node knows (its ICU data): `Asia/Shanghai`, `America/New_York`, `UTC`. */
+const timeZone = z.string({ message: "must be an IANA time zone, e.g. Asia/Shanghai" }).refine(
+  (zone) => {
     try {
-      return JSON.parse(value) as unknown;
+      new Intl.DateTimeFormat("en-US", { timeZone: zone });
+      return zone.length > 0;
     } catch {
-      return value;
+      return false;
     }
   },
-  z
-    .record(z.string(), z.string({ message: `${WEBHOOK_SECRETS_MESSAGE} of string secrets` }), {
-      message: WEBHOOK_SECRETS_MESSAGE,
-    })
-    .superRefine((secrets, context) => {
-      for (const [source, secret] of Object.entries(secrets)) {
-        if (!SOURCE_NAME.test(source)) {
-          context.addIssue({
-            code: z.ZodIssueCode.custom,
-            message: `source ${JSON.stringify(source)} must be 1 to 64 letters, digits, dots, dashes or underscores`,
-          });
-        }
-        if (secret.length < MIN_WEBHOOK_SECRET_LENGTH) {
-          context.addIssue({
-            code: z.ZodIssueCode.custom,
-            message: `the secret of source ${JSON.stringify(source)} must be at least ${MIN_WEBHOOK_SECRET_LENGTH} characters`,
-          });
-        }
-      }
-    }),
+  { message: "must be an IANA time zone, e.g. Asia/Shanghai" },
 );
 
 function text(message: string) {
@@ -179,26 +236,22 @@ const privateKey = z
   .regex(PRIVATE_KEY, { message: "must be 0x followed by 64 hex digits" })
   .transform((key) => key.toLowerCase() as Hex);
 
+const httpUrl = z
+  .string({ message: "must be an http(s) URL" })
+  .url({ message: "must be an http(s) URL" })
+  .refine((url) => /^https?:$/.test(new URL(url).protocol), { message: "must be an http(s) URL" });
+
+const address = z
+  .string({ message: "must be a 0x address (40 hex digits)" })
+  .regex(HEX_ADDRESS, { message: "must be a 0x address (40 hex digits)" })
+  .refine((value) => isAddress(value), { message: "has a wrong EIP-55 checksum (mixed case)" })
+  .transform((value) => getAddress(value));
+
 const fields = {
-  rpcUrl: {
-    env: "KEEPER_RPC_URL",
-    secret: false,
-    schema: z
-      .string({ message: "must be an http(s) URL" })
-      .url({ message: "must be an http(s) URL" })
-      .refine((url) => /^https?:$/.test(new URL(url).protocol), { message: "must be an http(s) URL" }),
-  },
+  rpcUrl: { env: "KEEPER_RPC_URL", secret: false, schema: httpUrl },
   privateKey: { env: "KEEPER_PRIVATE_KEY", secret: true, schema: privateKey },
   bankSignerKey: { env: "KEEPER_BANK_SIGNER_KEY", secret: true, schema: privateKey },
-  loanBookAddress: {
-    env: "KEEPER_LOAN_BOOK_ADDRESS",
-    secret: false,
-    schema: z
-      .string({ message: "must be a 0x address (40 hex digits)" })
-      .regex(HEX_ADDRESS, { message: "must be a 0x address (40 hex digits)" })
-      .refine((address) => isAddress(address), { message: "has a wrong EIP-55 checksum (mixed case)" })
-      .transform((address) => getAddress(address)),
-  },
+  loanBookAddress: { env: "KEEPER_LOAN_BOOK_ADDRESS", secret: false, schema: address },
   startBlock: {
     env: "KEEPER_START_BLOCK",
     secret: false,
@@ -225,6 +278,30 @@ const fields = {
   rpcBatchSize: { env: "KEEPER_RPC_BATCH_SIZE", secret: false, schema: integer(0, 1_000) },
   chainPort: { env: "KEEPER_CHAIN_PORT", secret: false, schema: integer(0, 65_535) },
   bankWebhookSecrets: { env: "KEEPER_BANK_WEBHOOK_SECRETS", secret: true, schema: webhookSecrets },
+  operatorTokens: { env: "KEEPER_OPERATOR_TOKENS", secret: true, schema: namedSecrets("operator") },
+  evidenceAnchorAddress: { env: "KEEPER_EVIDENCE_ANCHOR_ADDRESS", secret: false, schema: address },
+  contactQuietHours: { env: "KEEPER_CONTACT_QUIET_HOURS", secret: false, schema: quietHours },
+  contactDailyLimit: { env: "KEEPER_CONTACT_DAILY_LIMIT", secret: false, schema: integer(1, 24) },
+  contactTimeZone: { env: "KEEPER_CONTACT_TIME_ZONE", secret: false, schema: timeZone },
+  contactLocale: {
+    env: "KEEPER_CONTACT_LOCALE",
+    secret: false,
+    schema: z.enum(["zh", "en"], { message: "must be zh or en" }),
+  },
+  contactWebhookUrl: { env: "KEEPER_CONTACT_WEBHOOK_URL", secret: false, schema: httpUrl },
+  contactWebhookSecret: {
+    env: "KEEPER_CONTACT_WEBHOOK_SECRET",
+    secret: true,
+    schema: z
+      .string({ message: `must be at least ${MIN_WEBHOOK_SECRET_LENGTH} characters` })
+      .min(MIN_WEBHOOK_SECRET_LENGTH, { message: `must be at least ${MIN_WEBHOOK_SECRET_LENGTH} characters` }),
+  },
+  contactLettersPath: { env: "KEEPER_CONTACT_LETTERS_PATH", secret: false, schema: text("must be a file path") },
+  tokenDecimals: { env: "KEEPER_TOKEN_DECIMALS", secret: false, schema: integer(0, 36) },
+  currency: { env: "KEEPER_CURRENCY", secret: false, schema: text("must be a currency name, e.g. USDC") },
+  lenderName: { env: "KEEPER_LENDER_NAME", secret: false, schema: text("must be the lender's name") },
+  anchorBatchSize: { env: "KEEPER_ANCHOR_BATCH_SIZE", secret: false, schema: integer(1, 10_000) },
+  anchorMaxAgeSeconds: { env: "KEEPER_ANCHOR_MAX_AGE_SECONDS", secret: false, schema: integer(1, 30 * 86_400) },
 } as const;
 
 type Field = keyof typeof fields;
@@ -255,6 +332,16 @@ const DEFAULTS = {
   batchSize: 50,
   logRange: 2_000,
   chainPort: 8545,
+  contactQuietHours: { start: "22:00", end: "08:00" },
+  contactDailyLimit: 3,
+  contactTimeZone: "Asia/Shanghai",
+  contactLocale: "zh",
+  contactLettersPath: ".keeper/letters.jsonl",
+  tokenDecimals: 6,
+  currency: "USD",
+  lenderName: "the lender",
+  anchorBatchSize: 64,
+  anchorMaxAgeSeconds: 3_600,
 } as const;
 /** Confirmation depth by mode: a real chain reorganises, the embedded one does not. */
 const DEFAULT_CONFIRMATIONS = { rpc: 2, embedded: 0 } as const;
@@ -306,14 +393,23 @@ export function buildConfig({ env, argv = [], readFile = readUtf8 }: BuildConfig
     for (const name of ["privateKey", "loanBookAddress"] as const) {
       if (!raw.has(name)) issues.push(issueFor(name, undefined, `is required when ${fields.rpcUrl.env} is set`));
     }
-  } else if (raw.has("loanBookAddress")) {
-    issues.push(
-      issueFor(
-        "loanBookAddress",
-        raw.get("loanBookAddress")?.source,
-        `is only used with ${fields.rpcUrl.env}: the embedded chain deploys its own loan book`,
-      ),
-    );
+  } else {
+    for (const name of ["loanBookAddress", "evidenceAnchorAddress"] as const) {
+      if (!raw.has(name)) continue;
+      const what = name === "loanBookAddress" ? "loan book" : "evidence anchor";
+      issues.push(
+        issueFor(
+          name,
+          raw.get(name)?.source,
+          `is only used with ${fields.rpcUrl.env}: the embedded chain deploys its own ${what}`,
+        ),
+      );
+    }
+  }
+  if (raw.has("contactWebhookUrl") !== raw.has("contactWebhookSecret")) {
+    const missing = raw.has("contactWebhookUrl") ? "contactWebhookSecret" : "contactWebhookUrl";
+    const given = missing === "contactWebhookUrl" ? "contactWebhookSecret" : "contactWebhookUrl";
+    issues.push(issueFor(missing, undefined, `is required when ${fields[given].env} is set`));
   }
   if (issues.length > 0) throw new ConfigError(issues);
 
@@ -334,6 +430,23 @@ export function buildConfig({ env, argv = [], readFile = readUtf8 }: BuildConfig
     rpcBatchSize: values.rpcBatchSize ?? DEFAULT_RPC_BATCH_SIZE[mode],
     chainPort: values.chainPort ?? DEFAULTS.chainPort,
     bankWebhookSecrets: Object.freeze({ ...values.bankWebhookSecrets }),
+    operatorTokens: Object.freeze({ ...values.operatorTokens }),
+    evidenceAnchorAddress: values.evidenceAnchorAddress ?? null,
+    contact: Object.freeze({
+      quietHours: values.contactQuietHours ?? DEFAULTS.contactQuietHours,
+      dailyLimit: values.contactDailyLimit ?? DEFAULTS.contactDailyLimit,
+      defaultTimeZone: values.contactTimeZone ?? DEFAULTS.contactTimeZone,
+      defaultLocale: values.contactLocale ?? DEFAULTS.contactLocale,
+      defaultChannel: values.contactWebhookUrl === undefined ? "letters" : "webhook",
+      webhookUrl: values.contactWebhookUrl ?? null,
+      webhookSecret: values.contactWebhookSecret ?? null,
+      lettersPath: values.contactLettersPath ?? DEFAULTS.contactLettersPath,
+      tokenDecimals: values.tokenDecimals ?? DEFAULTS.tokenDecimals,
+      currency: values.currency ?? DEFAULTS.currency,
+      lenderName: values.lenderName ?? DEFAULTS.lenderName,
+      anchorBatchSize: values.anchorBatchSize ?? DEFAULTS.anchorBatchSize,
+      anchorMaxAgeSeconds: values.anchorMaxAgeSeconds ?? DEFAULTS.anchorMaxAgeSeconds,
+    }),
   };
   // Both are present in RPC mode, or an issue was thrown above.
   const config: KeeperConfig =
@@ -350,9 +463,7 @@ export function buildConfig({ env, argv = [], readFile = readUtf8 }: BuildConfig
  * @example
  * logger.info({ config: redactConfig(config) }, "keeper configured");
  */
-export function redactConfig(
-  config: KeeperConfig,
-): Record<string, string | number | null | Readonly<Record<string, string>>> {
+export function redactConfig(config: KeeperConfig): Record<string, unknown> {
   return {
     ...config,
     privateKey: "[redacted]",
@@ -361,6 +472,8 @@ export function redactConfig(
     bankWebhookSecrets: Object.fromEntries(
       Object.keys(config.bankWebhookSecrets).map((source) => [source, "[redacted]"]),
     ),
+    operatorTokens: Object.fromEntries(Object.keys(config.operatorTokens).map((name) => [name, "[redacted]"])),
+    contact: { ...config.contact, webhookSecret: config.contact.webhookSecret === null ? null : "[redacted]" },
   };
 }
 

@@ -23,6 +23,10 @@ import { createKeeper } from "./runtime/keeper.ts";
 import { connectChain } from "./runtime/connectChain.ts";
 import { createMetrics } from "./runtime/metrics.ts";
 import { createHttpServer, type ListeningHttpServer } from "./http/createHttpServer.ts";
+import { createContactDesk } from "./runtime/contactDesk.ts";
+import type { ContactChannel } from "./adapters/notify/channel.ts";
+import { createFileSinkChannel } from "./adapters/notify/createFileSinkChannel.ts";
+import { createWebhookChannel } from "./adapters/notify/createWebhookChannel.ts";
 
 /** Retries of one JSON-RPC request before a pass gives up on it (the next pass starts over). */
 const RPC_RETRIES = 3;
@@ -55,6 +59,7 @@ export async function startKeeper(config: KeeperConfig, logger: Logger): Promise
   try {
     let rpcUrl: string;
     let loanBook: Address;
+    let evidenceAnchor = config.evidenceAnchorAddress;
     let startBlock = config.startBlock;
     if (config.mode === "embedded") {
       // Hardhat and Ignition are loaded only here: following a real chain needs neither.
@@ -64,6 +69,7 @@ export async function startKeeper(config: KeeperConfig, logger: Logger): Promise
       const stack = await deployLocalStack({ rpcUrl: chain.url });
       rpcUrl = chain.url;
       loanBook = stack.loanBook;
+      evidenceAnchor = stack.evidenceAnchor;
       startBlock = stack.deployBlock;
       // A new chain: a database from an earlier embedded run describes a chain that is gone.
       rmSync(config.dbPath, { force: true });
@@ -109,6 +115,14 @@ export async function startKeeper(config: KeeperConfig, logger: Logger): Promise
       logger: logger.child({ component: "follower" }),
     });
     const planner = createPlanner({ store, logger: logger.child({ component: "planner" }) });
+    const channels = contactChannels(config);
+    const contactDesk = createContactDesk({
+      store,
+      channels,
+      policy: contactPolicy(config),
+      logger: logger.child({ component: "contact" }),
+      clock: Date.now,
+    });
     const executor = createExecutor({
       client,
       account,
@@ -119,6 +133,8 @@ export async function startKeeper(config: KeeperConfig, logger: Logger): Promise
       bumpAfterBlocks: config.bumpAfterBlocks,
       batchSize: config.batchSize,
       logger: logger.child({ component: "executor" }),
+      evidenceAnchor,
+      queueContact: contactDesk.queue,
     });
     const keeper = createKeeper({
       client,
@@ -126,6 +142,7 @@ export async function startKeeper(config: KeeperConfig, logger: Logger): Promise
       follower,
       planner,
       executor,
+      contactDesk,
       loanBook,
       keeper: account.address,
       chainId,
@@ -145,6 +162,12 @@ export async function startKeeper(config: KeeperConfig, logger: Logger): Promise
       clock: Date.now,
       chainNow,
       bank: { store, secrets: config.bankWebhookSecrets },
+      operator: {
+        store,
+        tokens: config.operatorTokens,
+        channels: [...channels.keys()],
+        evidenceAnchor,
+      },
     }).listen(config.httpPort, config.httpHost);
     loop = keeper.run(controller.signal);
     logger.info(
@@ -156,6 +179,45 @@ export async function startKeeper(config: KeeperConfig, logger: Logger): Promise
     await stop();
     throw error;
   }
+}
+
+/** The channels messages to borrowers go through: the letters file always, the lender's gateway when configured. */
+function contactChannels(config: KeeperConfig): Map<string, ContactChannel> {
+  const { contact } = config;
+  mkdirSync(dirname(resolve(contact.lettersPath)), { recursive: true });
+  const channels = new Map<string, ContactChannel>([["letters", createFileSinkChannel({ path: contact.lettersPath })]]);
+  if (contact.webhookUrl !== null && contact.webhookSecret !== null) {
+    channels.set(
+      "webhook",
+      createWebhookChannel({ url: contact.webhookUrl, secret: contact.webhookSecret, timeoutMs: 10_000 }),
+    );
+  }
+  return channels;
+}
+
+/** How to pay and how to reach the lender, as messages say it when the lender configured nothing more precise. */
+const PAYMENT_INSTRUCTIONS = {
+  zh: "请通过银行转账还款至贷款人的还款账户，并在附言中注明借款编号",
+  en: "a bank transfer to the lender's repayment account, quoting the loan reference",
+} as const;
+const CONTACT_INSTRUCTIONS = { zh: "贷款人的客户服务热线", en: "the lender's customer service line" } as const;
+
+function contactPolicy(config: KeeperConfig) {
+  const { contact } = config;
+  return {
+    quietHours: contact.quietHours,
+    dailyLimit: contact.dailyLimit,
+    defaultTimeZone: contact.defaultTimeZone,
+    defaultLocale: contact.defaultLocale,
+    defaultChannel: contact.defaultChannel,
+    decimals: contact.tokenDecimals,
+    currency: contact.currency,
+    lenderName: contact.lenderName,
+    paymentInstructions: PAYMENT_INSTRUCTIONS,
+    contactInstructions: CONTACT_INSTRUCTIONS,
+    anchorBatchSize: contact.anchorBatchSize,
+    anchorMaxAgeSeconds: BigInt(contact.anchorMaxAgeSeconds),
+  };
 }
 
 /** On the embedded chain, the lender (an unlocked node account) registers the keeper's bank signer. */

@@ -51,6 +51,8 @@ export interface World {
   readonly calls: BookCalls;
   readonly accounts: RoleAccounts;
   readonly loanBook: Address;
+  /** Where the keeper anchors its contact log (Merkle roots). */
+  readonly evidenceAnchor: Address;
   readonly token: Address;
   /** LoanBook's deployment block: the keeper's start block. */
   readonly deployBlock: bigint;
@@ -200,6 +202,7 @@ export async function createWorld(parameters: CreateWorldParameters): Promise<Wo
     calls,
     accounts,
     loanBook: stack.loanBook,
+    evidenceAnchor: stack.evidenceAnchor,
     token: stack.token,
     deployBlock: stack.deployBlock,
     seed,

@@ -4,7 +4,7 @@
  * confirmation depth (a local chain does not reorganise), a 50 ms poll, JSON-RPC batches, its database fresh.
  */
 import { mkdirSync, rmSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import {
   freePort,
   startKeeperProcess,
@@ -52,8 +52,10 @@ const STOP_GRACE_MS = 10_000;
 export async function startDemoKeeper(parameters: StartDemoKeeperParameters): Promise<DemoKeeper> {
   const { world, dbPath, logFile } = parameters;
   mkdirSync(dirname(dbPath), { recursive: true });
+  const lettersPath = join(dirname(dbPath), "letters.jsonl");
   if (!parameters.keepDatabase) {
     for (const suffix of ["", "-wal", "-shm"]) rmSync(`${dbPath}${suffix}`, { force: true });
+    rmSync(lettersPath, { force: true });
     if (logFile !== undefined) rmSync(logFile, { force: true });
   }
   if (logFile !== undefined) mkdirSync(dirname(logFile), { recursive: true });
@@ -62,6 +64,11 @@ export async function startDemoKeeper(parameters: StartDemoKeeperParameters): Pr
     env: {
       KEEPER_RPC_URL: parameters.rpcUrl ?? world.rpc.url,
       KEEPER_LOAN_BOOK_ADDRESS: world.loanBook,
+      KEEPER_EVIDENCE_ANCHOR_ADDRESS: world.evidenceAnchor,
+      // Letters to borrowers go beside the database; the demo's token is a 6-decimal test dollar.
+      KEEPER_CONTACT_LETTERS_PATH: lettersPath,
+      KEEPER_CURRENCY: "TUSD",
+      KEEPER_LENDER_NAME: "Demo Consumer Finance",
       KEEPER_START_BLOCK: world.deployBlock.toString(),
       KEEPER_PRIVATE_KEY: hardhatKey(ROLE_INDEX.keeper),
       KEEPER_BANK_SIGNER_KEY: hardhatKey(ROLE_INDEX.bankSigner),

@@ -10,6 +10,7 @@
  * 6. a batch whose loan stops being eligible before the block: DefaultSkipped for it, the others done
  * 7. the keeper's nonce taken by another transaction: dropped, planned again, sent at the next nonce
  * 8. a bank payment relay: credited once, its bank record (and only it) marked relayed
+ * 9. a bank payment above the payoff: refused by the chain, sent back to the suspense queue with the reason
  */
 import { describe, it, type TestContext } from "node:test";
 import { expect } from "chai";
@@ -758,5 +759,53 @@ describe("Keeper executor", () => {
         fromBlock: 0n,
       }),
     ).to.have.length(1);
+  });
+
+  it("a bank payment above what the loan owes: the chain refuses it, the record goes back to suspense with the reason", async (t) => {
+    const h = await setup(t);
+    const { store, book, fixture, bankSigner, connection } = h;
+    await book.write.setBankSigner([bankSigner.address, true], { account: fixture.lender.account });
+    const loanId = await originateLoan(fixture);
+    const start = BigInt((await book.read.loanOf([loanId])).startTime);
+    const paidAt = start + BigInt(DAY);
+    await connection.networkHelpers.time.increaseTo(paidAt + BigInt(DAY));
+    const payoff = (await book.read.payoffAmount([loanId])) as bigint;
+    const amount = payoff * 2n;
+    store.insertBankRecord({
+      source: BANK,
+      bankReference: "TX-EXCESS",
+      loanReference: `LOAN-${loanId}`,
+      loanId,
+      amount,
+      paidAt,
+      rawPayload: "{}",
+    });
+    const bankReference = bankReferenceHashOf(BANK, "TX-EXCESS");
+    const planned = toPlannedAction({
+      kind: "relayBankPayment",
+      loanId,
+      key: `${loanId}:relayBankPayment:b${bankReference}`,
+      validFrom: paidAt,
+      bankReference,
+      amount,
+      paidAt,
+    });
+    store.planActions([planned]);
+    const executor = h.executor();
+    await executor.start();
+    const nonce = await h.minedNonce();
+
+    expect(await pass(h, executor)).to.equal(0);
+    expect(actionOf(store, planned.key)).to.include({ state: "dropped", outcome: "LoanBook_Overpayment" });
+    const record = store.getBankRecord("TX-EXCESS")!;
+    expect(record.state).to.equal("suspense");
+    expect(record.reason).to.match(
+      /^excess: \d+ is more than loan \d+ owes: the loan takes at most \d+; refund or assign$/,
+    );
+    expect(record.reason).to.include(String(amount));
+    // Nothing was sent, nothing is credited, and no later pass tries again.
+    expect(await pass(h, executor)).to.equal(0);
+    expect(await h.minedNonce()).to.equal(nonce);
+    expect(await book.read.bankReferenceLoan([bankReference])).to.equal(0n);
   });
 });

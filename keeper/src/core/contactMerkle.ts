@@ -141,7 +141,8 @@ export function contactEntryOf(values: ContactLeafValues): ContactEntry {
  *
  * @example
  * const leaf = contactLeafHash(entry);
- * await anchor.read.verify([tree.root, tree.proofOf(entry.entryId), leaf]); // true once the root is anchored
+ * // true once `keeperAddress` anchored the root (anchors are per anchorer: pass the keeper's address)
+ * await anchor.read.verify([keeperAddress, tree.root, tree.proofOf(entry.entryId), leaf]);
  */
 export function contactLeafHash(entry: ContactEntry): Hex {
   const [entryId, loanId, recipientHash, contentHash, sentAt, channelHash] = contactLeafValues(entry);

@@ -5,6 +5,7 @@ import fc from "fast-check";
 
 import {
   DAY,
+  DEBT_COLLECTION_LETTER_DAYS,
   FLAG_ANNULLED,
   FLAG_AUTO_DEBIT,
   FLAG_COMMITTED,
@@ -456,7 +457,8 @@ const cases: Case[] = [
       contact: { ...quiet.contact!, defaultNoticeSentFor: 0n },
     }),
     now: C[2] + 100n * DAY,
-    keys: ["7:autoDebit:f150"],
+    // A broken commitment is in enforcement again: the letter and the litigation-risk notice follow.
+    keys: ["7:autoDebit:f150", "7:debtCollectionLetter:d0", "7:litigationRiskNotice:d0"],
   },
   {
     name: "auto-debit goes on while disputed (the chain allows it); no contact",
@@ -523,7 +525,36 @@ const cases: Case[] = [
     name: "notice to a certified loan",
     loan: view({ flags: FLAG_DEFAULTED, certified: true, defaultedAt: DEFAULTED_AT }),
     now: DEFAULTED_AT + DAY,
+    keys: ["7:defaultNotice:d0", "7:litigationRiskNotice:d0"],
+  },
+  {
+    name: "debt-collection letter: not the second before its day",
+    loan: view({ flags: FLAG_DEFAULTED, defaultedAt: DEFAULTED_AT }),
+    now: DEFAULTED_AT + DEBT_COLLECTION_LETTER_DAYS * DAY - 1n,
     keys: ["7:defaultNotice:d0"],
+  },
+  {
+    name: "debt-collection letter from its day, after the notice",
+    loan: view({ flags: FLAG_DEFAULTED, defaultedAt: DEFAULTED_AT }),
+    now: DEFAULTED_AT + DEBT_COLLECTION_LETTER_DAYS * DAY,
+    keys: ["7:defaultNotice:d0", "7:debtCollectionLetter:d0"],
+  },
+  {
+    name: "no letter and no litigation notice while an objection is open",
+    loan: view({
+      flags: FLAG_DEFAULTED,
+      certified: true,
+      defaultedAt: DEFAULTED_AT,
+      objectionDeadline: DEFAULTED_AT + 20n * DAY,
+    }),
+    now: DEFAULTED_AT + 20n * DAY,
+    keys: [],
+  },
+  {
+    name: "no letter and no litigation notice to a committed loan",
+    loan: view(committed, { balance: 300n, certified: true, defaultedAt: DEFAULTED_AT }),
+    now: DEFAULTED_AT + 40n * DAY,
+    keys: [],
   },
   {
     name: "notice already sent",
@@ -560,14 +591,14 @@ const cases: Case[] = [
     keys: [`7:defaultNotice:d${ANNULLED_AT}`],
   },
   {
-    name: "no reminders once defaulted",
+    name: "no reminders once defaulted (the letter instead, this long after the default)",
     loan: view({
       flags: FLAG_DEFAULTED,
       defaultedAt: DEFAULTED_AT,
       contact: { ...base.contact, defaultNoticeSentFor: 0n },
     }),
     now: dueDay(3) - DAY,
-    keys: [],
+    keys: ["7:debtCollectionLetter:d0"],
   },
 
   // Closed loans and unknown loans: nothing at all.
@@ -981,7 +1012,7 @@ function boundaries(loan: LoanView): bigint[] {
     const midnight = localMidnight(dueTime, loan.contact.utcOffsetSeconds);
     times.push(dueTime, dueTime + 1n, midnight - 3n * DAY, midnight, midnight + DAY, midnight + 7n * DAY);
   }
-  times.push(defaultTriggerAt(loan), loan.objectionDeadline + 1n);
+  times.push(defaultTriggerAt(loan), loan.objectionDeadline + 1n, loan.defaultedAt + DEBT_COLLECTION_LETTER_DAYS * DAY);
   for (const dueTime of loan.commitment?.dueTimes ?? []) {
     times.push(dueTime, dueTime + loan.commitment!.graceSeconds + 1n);
   }

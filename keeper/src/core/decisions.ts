@@ -62,6 +62,8 @@ export const REMIND_BEFORE_DUE_DAYS = 3n;
 /** The late reminders: from local midnight this many days after the due date. */
 export const REMIND_LATE1_DAYS = 1n;
 export const REMIND_LATE7_DAYS = 7n;
+/** The debt-collection letter: this many days after the default, while the debt is still open (no commitment). */
+export const DEBT_COLLECTION_LETTER_DAYS = 15n;
 
 /*//////////////////////////////////////////////////////////////
                               MODEL
@@ -177,13 +179,14 @@ export interface KeeperPolicy {
 }
 
 export type ActionKind =
-  | ReminderKind
-  | "markLate"
-  | "declareDefault"
-  | "breachCommitment"
-  | "autoDebit"
-  | "relayBankPayment"
-  | "defaultNotice";
+  ReminderKind | "markLate" | "declareDefault" | "breachCommitment" | "autoDebit" | "relayBankPayment" | NoticeKind;
+
+/**
+ * The notices of a default, each once per default: the default notice at once; the debt-collection letter
+ * `DEBT_COLLECTION_LETTER_DAYS` after the default; the litigation-risk notice once a notary certified the default
+ * (the lender can then apply to the court for enforcement on the execution certificate).
+ */
+export type NoticeKind = "defaultNotice" | "debtCollectionLetter" | "litigationRiskNotice";
 
 /** A reminder or a late mark, for one installment. */
 export interface InstallmentAction {
@@ -240,9 +243,9 @@ export interface RelayBankPaymentAction {
   readonly paidAt: bigint;
 }
 
-/** The notice of a default to the borrower. */
-export interface DefaultNoticeAction {
-  readonly kind: "defaultNotice";
+/** A notice of a default to the borrower (`NoticeKind`). */
+export interface NoticeAction {
+  readonly kind: NoticeKind;
   readonly loanId: bigint;
   readonly key: string;
   readonly validFrom: bigint;
@@ -254,7 +257,7 @@ export type Action =
   | BreachCommitmentAction
   | AutoDebitAction
   | RelayBankPaymentAction
-  | DefaultNoticeAction;
+  | NoticeAction;
 
 /*//////////////////////////////////////////////////////////////
                      MIRRORS OF THE CONTRACT
@@ -471,19 +474,30 @@ export function decide(loan: LoanView, now: bigint, policy: KeeperPolicy): Actio
     }
     if (!held) pushScheduleActions(loan, now, oldest, count, actions);
   } else if ((flags & FLAG_DEFAULTED) !== 0 && !held) {
-    // The default notice: once per default, to a loan Defaulted or Certified (not Disputed: no contact while an
-    // objection is open; not Committed: the borrower has acknowledged the debt).
-    const epoch = defaultEpoch(loan);
-    if ((flags & FLAG_COMMITTED) === 0 && loan.objectionDeadline < now && loan.contact.defaultNoticeSentFor !== epoch) {
-      actions.push({
-        kind: "defaultNotice",
-        loanId,
-        key: `${loanId}:defaultNotice:d${epoch}`,
-        validFrom: loan.defaultedAt,
-      });
-    }
+    pushNotices(loan, now, actions);
   }
   return actions;
+}
+
+/**
+ * The notices of a default (`NoticeKind`), each once per default, to a loan Defaulted or Certified: not Disputed (no
+ * contact while an objection is open), not Committed (the borrower has acknowledged the debt).
+ */
+function pushNotices(loan: LoanView, now: bigint, actions: Action[]): void {
+  if ((loan.flags & FLAG_COMMITTED) !== 0 || loan.objectionDeadline >= now) return;
+  const loanId = loan.loanId;
+  const epoch = defaultEpoch(loan);
+  const notice = (kind: NoticeKind, validFrom: bigint) =>
+    actions.push({ kind, loanId, key: `${loanId}:${kind}:d${epoch}`, validFrom });
+  if (loan.contact.defaultNoticeSentFor !== epoch) notice("defaultNotice", loan.defaultedAt);
+  const letterAt = debtCollectionLetterAt(loan);
+  if (now >= letterAt) notice("debtCollectionLetter", letterAt);
+  if (loan.certified) notice("litigationRiskNotice", loan.defaultedAt);
+}
+
+/** When the debt-collection letter of the current default is due (NEVER: the default's time is not known). */
+function debtCollectionLetterAt(loan: LoanView): bigint {
+  return loan.defaultedAt === 0n ? NEVER : loan.defaultedAt + DEBT_COLLECTION_LETTER_DAYS * DAY;
 }
 
 /**
@@ -535,16 +549,16 @@ export function nextWakeUp(loan: LoanView, now: bigint, policy: KeeperPolicy): b
       const at = nextScheduleAction(loan, now, oldest, count);
       if (next > at) next = at;
     }
-  } else if ((flags & FLAG_DEFAULTED) !== 0 && !held) {
-    // The default notice waits for an open objection to lapse or be decided (a decision is a new fact).
-    if (
-      (flags & FLAG_COMMITTED) === 0 &&
-      loan.objectionDeadline >= now &&
-      loan.contact.defaultNoticeSentFor !== defaultEpoch(loan)
-    ) {
-      const at = loan.objectionDeadline + 1n;
-      if (next > at) next = at;
+  } else if ((flags & FLAG_DEFAULTED) !== 0 && !held && (flags & FLAG_COMMITTED) === 0) {
+    // The notices wait for an open objection to lapse (a decision is a new fact); the letter for its day.
+    const letterAt = debtCollectionLetterAt(loan);
+    let at = letterAt > now ? letterAt : NEVER;
+    if (loan.objectionDeadline >= now) {
+      const opensAt = loan.objectionDeadline + 1n;
+      const noticeWaits = loan.contact.defaultNoticeSentFor !== defaultEpoch(loan) || loan.certified;
+      if (noticeWaits || letterAt <= opensAt) at = opensAt;
     }
+    if (next > at) next = at;
   }
   return next === NEVER ? null : next;
 }

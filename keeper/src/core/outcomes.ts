@@ -28,6 +28,8 @@ const DROP = new Set([
   "LoanBook_BankReferenceUsed",
   "LoanBook_AutoDebitOff",
   "LoanBook_NothingDue",
+  // This keeper anchored the root already (anchors are per anchorer): the contact log batch is on chain.
+  "EvidenceAnchor_AlreadyAnchored",
 ]);
 
 /**

@@ -14,6 +14,7 @@ import { LoanStatus } from "../core/decisions.ts";
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, type LoanSummary, type ReadModel } from "../adapters/store/readModel.ts";
 import type { KeeperStatus, Metrics } from "../runtime/metrics.ts";
 import { createBankWebhookRouter, type BankWebhookStore } from "./bankWebhook.ts";
+import { createOperatorRouter, type CreateOperatorRouterParameters } from "./operatorRoutes.ts";
 import { badRequest, DECIMAL, integerParameter } from "./validation.ts";
 
 /** `/health` answers 200 only if a tick completed this recently (wall clock, ms). */
@@ -34,6 +35,8 @@ export interface CreateHttpServerParameters {
     /** HMAC secret per bank source; empty: the webhook answers 503. */
     readonly secrets: Readonly<Record<string, string>>;
   };
+  /** The operators' routes (`operatorRoutes.ts`); without it they answer 404. */
+  readonly operator?: Omit<CreateOperatorRouterParameters, "logger">;
 }
 
 export interface ListeningHttpServer {
@@ -185,6 +188,7 @@ export function createHttpServer(parameters: CreateHttpServerParameters): HttpSe
   });
 
   if (bank !== undefined) app.use(createBankWebhookRouter({ ...bank, logger, clock }));
+  if (parameters.operator !== undefined) app.use(createOperatorRouter({ ...parameters.operator, logger }));
 
   app.use((request: Request, response: Response) => {
     response.status(404).json({ error: { code: "not_found", message: `No route ${request.method} ${request.path}` } });

@@ -1,7 +1,10 @@
 /**
  * The executor: carries out planned actions exactly once.
  *
- * - Off-chain actions (reminders, late marks, the default notice) are recorded done at once (issue 6 delivers them).
+ * - Off-chain actions (reminders, notices, late marks) are recorded done at once; a contact is handed to
+ *   `queueContact` in the same SQLite transaction (the contact desk renders it and delivers it when the rules allow).
+ * - `anchorContactLog` (a batch of the contact log, as a Merkle root) goes to the evidence anchor, one root per
+ *   transaction, through the same nonce manager and write-ahead path as the loan book's calls.
  * - On-chain actions are simulated one by one against the latest state (the contract's custom errors decide what
  *   to do with a refusal: `core/outcomes.ts`), then the eligible ones of a kind go in one batch transaction.
  * - Write-ahead: the transaction is signed, and its nonce, signed bytes and actions are committed to SQLite, before
@@ -29,6 +32,7 @@ import {
   type TransactionReceipt,
 } from "viem";
 import type { Logger } from "pino";
+import { evidenceAnchorAbi } from "../abi/evidenceAnchor.ts";
 import { loanBookAbi } from "../abi/loanBook.ts";
 import { bankReferenceHashOf } from "../core/bankReference.ts";
 import { bankPaymentTypedData } from "../core/typedData.ts";
@@ -47,6 +51,13 @@ export interface ExecutorParameters {
   readonly bumpAfterBlocks: number;
   readonly batchSize: number;
   readonly logger: Logger;
+  /** The EvidenceAnchor the contact log is anchored to; without it an `anchorContactLog` action fails. */
+  readonly evidenceAnchor?: Address | null;
+  /**
+   * Takes a contact action (a reminder or a notice) inside the transaction that marks it done, and returns the
+   * outcome to record (e.g. `queued`). Synchronous: it writes through the same SQLite connection. Default: `queued`.
+   */
+  readonly queueContact?: (action: ActionRecord, now: bigint) => string;
 }
 
 /** The contract functions of each on-chain action kind: one loan, and a batch. */
@@ -56,8 +67,11 @@ const CALLS = {
   autoDebit: { single: "autoDebit", batch: "autoDebits" },
   relayBankPayment: { single: "recordBankPayment", batch: "recordBankPayments" },
 } as const;
-type OnChainKind = keyof typeof CALLS;
-const isOnChain = (kind: string): kind is OnChainKind => kind in CALLS;
+/** Anchoring a batch of the contact log: `EvidenceAnchor.anchor(root, firstEntry, lastEntry, count)`, one per transaction. */
+export const ANCHOR_KIND = "anchorContactLog";
+type LoanBookKind = keyof typeof CALLS;
+type OnChainKind = LoanBookKind | typeof ANCHOR_KIND;
+const isOnChain = (kind: string): kind is OnChainKind => kind in CALLS || kind === ANCHOR_KIND;
 
 /** Off-chain kinds and the outcome that records them. */
 const OFF_CHAIN_OUTCOME: Readonly<Record<string, string>> = {
@@ -67,6 +81,8 @@ const OFF_CHAIN_OUTCOME: Readonly<Record<string, string>> = {
   remindLate1: "queued",
   remindLate7: "queued",
   defaultNotice: "queued",
+  debtCollectionLetter: "queued",
+  litigationRiskNotice: "queued",
 };
 
 /** Attempts after which an action that keeps failing is given up (an operator looks at it). */
@@ -112,6 +128,8 @@ const isNonceTooLow = (m: string) => m.includes("nonce too low") || m.includes("
 
 export function createExecutor(parameters: ExecutorParameters) {
   const { client, account, bankSigner, store, loanBook, chainId, logger } = parameters;
+  const evidenceAnchor = parameters.evidenceAnchor ?? null;
+  const queueContact = parameters.queueContact ?? (() => "queued");
   const address = account.address;
   /** The block each pending transaction was last broadcast at (in memory: a restart re-broadcasts them all). */
   const broadcastAt = new Map<Hash, bigint>();
@@ -169,8 +187,12 @@ export function createExecutor(parameters: ExecutorParameters) {
     }
   }
 
-  /** The call of one action (relays sign the attestation now). */
+  /** The call of one action (relays sign the attestation now; an anchor's is its arguments). */
   async function argumentOf(action: ActionRecord, now: bigint): Promise<unknown> {
+    if (action.kind === ANCHOR_KIND) {
+      const { root, firstEntry, lastEntry, count } = action.payload as Record<string, string | number>;
+      return [root, BigInt(firstEntry), BigInt(lastEntry), Number(count)];
+    }
     if (action.kind !== "relayBankPayment") return action.loanId;
     const message = {
       loanId: action.loanId,
@@ -194,12 +216,11 @@ export function createExecutor(parameters: ExecutorParameters) {
         try {
           await client.simulateContract({
             account: address,
-            address: loanBook,
-            abi: loanBookAbi,
-            functionName: CALLS[kind].single,
-            args: [argument] as never,
+            ...(kind === ANCHOR_KIND
+              ? { address: anchorAddress(), abi: evidenceAnchorAbi, functionName: "anchor", args: argument }
+              : { address: loanBook, abi: loanBookAbi, functionName: CALLS[kind].single, args: [argument] }),
             blockNumber: atBlock,
-          });
+          } as never);
           return { action, argument, refusal: null };
         } catch (error) {
           const refusal = refusalOf(error);
@@ -222,6 +243,7 @@ export function createExecutor(parameters: ExecutorParameters) {
         );
         settleOutcome(action, outcome, refusal.name, now, atBlock);
         if (refusal.name === "LoanBook_BankReferenceUsed") markRelayed(action, null);
+        if (action.kind === "relayBankPayment") suspendRefused(action, refusal);
       }
     });
     return eligible;
@@ -237,6 +259,32 @@ export function createExecutor(parameters: ExecutorParameters) {
     }
   }
 
+  /**
+   * A bank payment the chain will never credit to its loan goes back to the suspense queue, with the reason, for an
+   * operator to refund or assign: one above what the loan owes (`Payments.recordBankPayment` takes a partial payment,
+   * and an excess up to the payoff as a prepayment, but no more), or one to a loan already paid off.
+   */
+  function suspendRefused(action: ActionRecord, refusal: Refusal) {
+    let reason: string;
+    if (refusal.name === "LoanBook_Overpayment") {
+      const most = refusal.args[2];
+      const owed = typeof most === "bigint" ? `: the loan takes at most ${most}` : "";
+      reason = `excess: ${action.payload.amount} is more than loan ${action.loanId} owes${owed}; refund or assign`;
+    } else if (refusal.name === "LoanBook_LoanRepaid") {
+      reason = `loan ${action.loanId} is already paid off; refund or assign`;
+    } else {
+      return;
+    }
+    for (const record of store.bankRecordsOfLoan(action.loanId)) {
+      if (record.state !== "matched") continue;
+      if (bankReferenceHashOf(record.source, record.bankReference) !== action.payload.bankReference) continue;
+      store.suspendBankRecord(record.bankReference, reason);
+      logger.warn({ loanId: action.loanId, bankReference: record.bankReference, reason }, "bank payment to suspense");
+    }
+    // Nothing left to try: the record is the operator's now.
+    store.markAction(action.id, { state: "dropped", outcome: refusal.name });
+  }
+
   async function fees() {
     const block = await client.getBlock({ blockTag: "latest" });
     const priority = await client.estimateMaxPriorityFeePerGas().catch(() => 1_000_000_000n);
@@ -245,20 +293,37 @@ export function createExecutor(parameters: ExecutorParameters) {
   }
 
   /** Signs, stores (with its nonce and actions, in one transaction), then broadcasts. */
-  async function send(kind: OnChainKind, batch: readonly { action: ActionRecord; argument: unknown }[], head: bigint) {
+  /** The evidence anchor's address, or the failure every anchoring action gets without one. */
+  function anchorAddress(): Address {
+    if (evidenceAnchor === null) throw new Error("No evidence anchor configured: cannot anchor the contact log");
+    return evidenceAnchor;
+  }
+
+  /** The transaction's target, function and data for a batch of one kind. */
+  function callOf(kind: OnChainKind, batch: readonly { argument: unknown }[]) {
+    if (kind === ANCHOR_KIND) {
+      const args = batch[0].argument as readonly unknown[];
+      const data = encodeFunctionData({ abi: evidenceAnchorAbi, functionName: "anchor", args } as never);
+      return { to: anchorAddress(), functionName: "anchor", data };
+    }
     // Always the batch function, even for one loan: a loan that stopped being eligible between the simulation and
     // the block is skipped with an event (and planned again), where the single call would revert and cost a retry.
     const functionName = CALLS[kind].batch;
     const args = [batch.map((entry) => entry.argument)];
-    const data = encodeFunctionData({ abi: loanBookAbi, functionName, args } as never);
-    const estimate = await client.estimateGas({ account: address, to: loanBook, data });
+    return { to: loanBook, functionName, data: encodeFunctionData({ abi: loanBookAbi, functionName, args } as never) };
+  }
+
+  /** Signs, stores (with its nonce and actions, in one transaction), then broadcasts. */
+  async function send(kind: OnChainKind, batch: readonly { action: ActionRecord; argument: unknown }[], head: bigint) {
+    const { to, functionName, data } = callOf(kind, batch);
+    const estimate = await client.estimateGas({ account: address, to, data });
     const gas = (estimate * GAS_HEADROOM_PERCENT) / 100n;
     const fee = await fees();
     const nonce = store.getNextNonce(address)!;
     const raw = await account.signTransaction!({
       chainId,
       type: "eip1559",
-      to: loanBook,
+      to,
       data,
       nonce,
       gas,
@@ -325,6 +390,7 @@ export function createExecutor(parameters: ExecutorParameters) {
           if (action.state === "done" && action.txHash !== tx.hash) continue;
           settleOutcome(action, skip.outcome, skip.name, now, block);
           if (skip.name === "LoanBook_BankReferenceUsed") markRelayed(action, null);
+          if (action.kind === "relayBankPayment") suspendRefused(action, { name: skip.name, args: [] });
         } else {
           store.markAction(action.id, { state: "done", outcome: "mined", txHash: tx.hash, doneBlock: block });
           if (action.kind === "relayBankPayment") markRelayed(action, tx.hash);
@@ -447,11 +513,18 @@ export function createExecutor(parameters: ExecutorParameters) {
       store.transaction(() => {
         for (const action of planned) {
           if (!isOnChain(action.kind)) {
-            store.markAction(action.id, { state: "done", outcome: OFF_CHAIN_OUTCOME[action.kind] ?? "recorded" });
+            const outcome = OFF_CHAIN_OUTCOME[action.kind];
+            const contact = outcome === "queued" ? queueContact(action, now) : (outcome ?? "recorded");
+            store.markAction(action.id, { state: "done", outcome: contact });
             continue;
           }
-          // One action per loan and kind in a batch: a batch's skip event names the loan only.
-          const slot = `${action.kind}:${action.loanId}`;
+          if (action.kind === ANCHOR_KIND && evidenceAnchor === null) {
+            const error = "no evidence anchor configured (KEEPER_EVIDENCE_ANCHOR_ADDRESS)";
+            store.markAction(action.id, { state: "failed", outcome: "noEvidenceAnchor", error });
+            continue;
+          }
+          // One action per loan and kind in a batch: a batch's skip event names the loan only. Anchors go one by one.
+          const slot = action.kind === ANCHOR_KIND ? action.key : `${action.kind}:${action.loanId}`;
           if (seen.has(slot)) continue;
           seen.add(slot);
           groups.set(action.kind, [...(groups.get(action.kind) ?? []), action]);
@@ -459,8 +532,9 @@ export function createExecutor(parameters: ExecutorParameters) {
       });
       let sent = 0;
       for (const [kind, actions] of groups) {
-        for (let i = 0; i < actions.length; i += parameters.batchSize) {
-          const eligible = await simulate(kind, actions.slice(i, i + parameters.batchSize), now, atBlock);
+        const size = kind === ANCHOR_KIND ? 1 : parameters.batchSize;
+        for (let i = 0; i < actions.length; i += size) {
+          const eligible = await simulate(kind, actions.slice(i, i + size), now, atBlock);
           if (eligible.length === 0) continue;
           await send(kind, eligible, head);
           sent += eligible.length;

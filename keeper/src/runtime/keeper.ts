@@ -3,7 +3,9 @@
  * 1. follow the chain to the confirmed head (the store's checkpoint and its block time are the keeper's clock);
  * 2. settle the transactions in flight (receipts up to the checkpoint, fee bumps, re-broadcasts);
  * 3. decide every open loan at the checkpoint's time and put new actions in the outbox;
- * 4. carry out the planned actions that are due.
+ * 4. carry out the planned actions that are due (a contact action hands its message to the contact desk);
+ * 5. deliver the messages to borrowers the contact rules allow now, and close a batch of the contact log for
+ *    anchoring when one is due (its anchoring is an action of the next pass).
  * A pass that fails (the node unreachable, an answer lost) changes nothing it did not commit, and the next pass
  * starts over from the store: every step is idempotent.
  */
@@ -15,6 +17,7 @@ import type { createExecutor } from "./executor.ts";
 import type { createFollower } from "./follower.ts";
 import type { KeeperStatus } from "./metrics.ts";
 import type { createPlanner } from "./planner.ts";
+import type { ContactDesk } from "./contactDesk.ts";
 
 export interface KeeperParameters {
   readonly client: PublicClient;
@@ -22,6 +25,8 @@ export interface KeeperParameters {
   readonly follower: ReturnType<typeof createFollower>;
   readonly planner: ReturnType<typeof createPlanner>;
   readonly executor: ReturnType<typeof createExecutor>;
+  /** Delivers messages to borrowers and anchors the contact log; without it contact actions are only recorded. */
+  readonly contactDesk?: ContactDesk;
   readonly loanBook: Address;
   readonly keeper: Address;
   readonly chainId: number;
@@ -79,6 +84,10 @@ export function createKeeper(parameters: KeeperParameters) {
     })) as boolean;
     const plan = planner.plan(now, { paused });
     const sent = await executor.execute(now, sync.head, sync.processedBlock);
+    if (parameters.contactDesk !== undefined) {
+      await parameters.contactDesk.deliver(now);
+      parameters.contactDesk.anchor(now);
+    }
     const due = store.nextActions(1_000, now).length;
     const pendingTransactions = store.pendingTransactions(parameters.keeper).length;
     const idle =

@@ -45,6 +45,8 @@ export function toPlannedAction(action: Action): PlanActionParameters {
         payload: { bankReference: action.bankReference, amount: action.amount, paidAt: action.paidAt },
       };
     case "defaultNotice":
+    case "debtCollectionLetter":
+    case "litigationRiskNotice":
       return { ...base, installment: 0, validFrom: action.validFrom, payload: {} };
     default:
       return {
@@ -65,9 +67,15 @@ export function createPlanner({ store, logger }: { store: Store; logger: Logger 
   /** Keys known to be in the outbox: rows are never deleted, so a key once stored needs no second insert. */
   const stored = new Set<string>();
 
-  /** Matched bank payments of a loan, as `decide` sees them (by the hash the chain credits). */
+  /**
+   * Matched bank payments of a loan, as `decide` sees them (by the hash the chain credits); a record sent back to
+   * suspense (the chain would not credit it) is an operator's, not the keeper's.
+   */
   function bankRecordsOf(loanId: bigint): BankRecord[] {
-    return store.bankRecordsOfLoan(loanId).map((record) => ({
+    const records = store
+      .bankRecordsOfLoan(loanId)
+      .filter((record) => record.state === "matched" || record.state === "relayed");
+    return records.map((record) => ({
       bankReference: bankReferenceHashOf(record.source, record.bankReference),
       amount: record.amount,
       paidAt: record.paidAt,

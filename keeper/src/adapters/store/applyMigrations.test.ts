@@ -54,6 +54,8 @@ describe("applyMigrations", () => {
       { id: 2, name: "keeper service" },
       { id: 3, name: "carrier outcomes" },
       { id: 4, name: "bank record reason" },
+      { id: 5, name: "bank statements" },
+      { id: 6, name: "borrower contact" },
     ]);
     expect(tables).to.include.members([
       "schema_migrations",
@@ -68,7 +70,12 @@ describe("applyMigrations", () => {
       "transaction_actions",
       "nonce_state",
       "bank_records",
+      "bank_statements",
+      "bank_quarantine",
       "contact_log",
+      "borrower_contacts",
+      "contact_messages",
+      "contact_anchors",
     ]);
     expect(journalMode).to.equal("wal");
   });

@@ -271,10 +271,123 @@ const bankRecordReason = `
 ALTER TABLE bank_records ADD COLUMN reason TEXT;
 `;
 
+/**
+ * Bank statement import (issue 6): each imported statement once per source and statement id (a CSV's id is its
+ * sha256), with what the import did; and the quarantine, where entries that could not be stored wait for a person:
+ * a statement's unreadable entries, a signed webhook body that is not a valid payment, and conflicts (a reference
+ * already held with another payment). A retried delivery or re-imported file is not quarantined twice (UNIQUE on
+ * where it came from and a hash of its raw text).
+ */
+const bankStatements = `
+CREATE TABLE bank_statements (
+  id INTEGER PRIMARY KEY,
+  source TEXT NOT NULL,
+  format TEXT NOT NULL,
+  statement_id TEXT NOT NULL,
+  account TEXT,
+  file_name TEXT NOT NULL,
+  file_sha256 TEXT NOT NULL,
+  entries INTEGER NOT NULL CHECK (entries >= 0),
+  stored INTEGER NOT NULL CHECK (stored >= 0),
+  matched INTEGER NOT NULL CHECK (matched >= 0 AND matched <= stored),
+  duplicates INTEGER NOT NULL CHECK (duplicates >= 0),
+  conflicts INTEGER NOT NULL CHECK (conflicts >= 0),
+  quarantined INTEGER NOT NULL CHECK (quarantined >= 0),
+  ignored INTEGER NOT NULL CHECK (ignored >= 0),
+  imported_at_ms INTEGER NOT NULL,
+  UNIQUE (source, statement_id)
+);
+
+CREATE TABLE bank_quarantine (
+  id INTEGER PRIMARY KEY,
+  source TEXT NOT NULL,
+  origin TEXT NOT NULL CHECK (origin IN ('webhook', 'file')),
+  origin_ref TEXT NOT NULL,
+  position TEXT NOT NULL,
+  bank_reference TEXT,
+  raw TEXT NOT NULL,
+  raw_sha256 TEXT NOT NULL,
+  error TEXT NOT NULL,
+  received_at_ms INTEGER NOT NULL,
+  UNIQUE (source, origin_ref, position, raw_sha256)
+);
+`;
+
+/**
+ * Borrower contact (issue 6):
+ * - borrower_contacts: what the lender knows off chain about reaching a borrower (IANA zone, language, channel,
+ *   the handle the channel needs); never on chain. A borrower without a row gets the keeper's defaults.
+ * - contact_messages: one message per contact action (the outbox row that decided it), rendered once (its content
+ *   hash is fixed from then on), waiting in `not_before` (chain time) for the next moment the rules allow.
+ * - contact_log gains the message, the chain time it went out and the recipient's hash (the Merkle leaf's fields),
+ *   and the anchor batch that holds it; contact_anchors are the batches, each a Merkle root anchored on chain by an
+ *   `anchorContactLog` action, with the tree kept for proofs.
+ * - bank_records gain who assigned a suspense record to a loan, and when.
+ */
+const borrowerContact = `
+CREATE TABLE borrower_contacts (
+  borrower TEXT PRIMARY KEY,
+  time_zone TEXT NOT NULL,
+  locale TEXT NOT NULL CHECK (locale IN ('zh', 'en')),
+  channel TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  updated_at_ms INTEGER NOT NULL
+);
+
+CREATE TABLE contact_messages (
+  id INTEGER PRIMARY KEY,
+  action_id INTEGER NOT NULL UNIQUE REFERENCES actions (id),
+  loan_id INTEGER NOT NULL,
+  borrower TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  locale TEXT NOT NULL,
+  time_zone TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  recipient_hash TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  body TEXT NOT NULL,
+  content_hash TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('waiting', 'sent', 'failed', 'cancelled')),
+  not_before INTEGER NOT NULL,
+  wait_reason TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT,
+  created_at_ms INTEGER NOT NULL,
+  updated_at_ms INTEGER NOT NULL
+);
+CREATE INDEX contact_messages_due ON contact_messages (state, not_before) WHERE state = 'waiting';
+CREATE INDEX contact_messages_loan ON contact_messages (loan_id, id);
+
+CREATE TABLE contact_anchors (
+  id INTEGER PRIMARY KEY,
+  root TEXT NOT NULL UNIQUE,
+  first_entry INTEGER NOT NULL,
+  last_entry INTEGER NOT NULL,
+  count INTEGER NOT NULL CHECK (count > 0),
+  tree TEXT NOT NULL CHECK (json_valid(tree)),
+  action_key TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL
+);
+
+ALTER TABLE contact_log ADD COLUMN message_id INTEGER REFERENCES contact_messages (id);
+ALTER TABLE contact_log ADD COLUMN sent_at INTEGER;
+ALTER TABLE contact_log ADD COLUMN recipient_hash TEXT;
+ALTER TABLE contact_log ADD COLUMN anchor_id INTEGER REFERENCES contact_anchors (id);
+CREATE UNIQUE INDEX contact_log_message ON contact_log (message_id) WHERE message_id IS NOT NULL;
+CREATE INDEX contact_log_borrower ON contact_log (borrower, sent_at);
+CREATE INDEX contact_log_unanchored ON contact_log (id) WHERE anchor_id IS NULL;
+
+ALTER TABLE bank_records ADD COLUMN assigned_by TEXT;
+ALTER TABLE bank_records ADD COLUMN assigned_at_ms INTEGER;
+`;
+
 /** Every migration, in order. Append only. */
 export const migrations: readonly Migration[] = [
   { id: 1, name: "initial schema", sql: initialSchema },
   { id: 2, name: "keeper service", sql: keeperService },
   { id: 3, name: "carrier outcomes", sql: carrierOutcomes },
   { id: 4, name: "bank record reason", sql: bankRecordReason },
+  { id: 5, name: "bank statements", sql: bankStatements },
+  { id: 6, name: "borrower contact", sql: borrowerContact },
 ];

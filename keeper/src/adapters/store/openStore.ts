@@ -29,6 +29,15 @@ import type {
   ListBankRecordsParameters,
 } from "./types.ts";
 import { createBankRecords } from "./bankRecords.ts";
+import { createBankSuspense, type AssignBankRecordResult } from "./bankSuspense.ts";
+import { createContacts, type Contacts } from "./contacts.ts";
+import { createBankStatements, type ListBankQuarantineParameters } from "./bankStatements.ts";
+import type {
+  BankQuarantinePage,
+  BankStatementRow,
+  InsertBankQuarantineParameters,
+  InsertBankStatementParameters,
+} from "./types.ts";
 
 /**
  * The keeper's database. Every method is synchronous (better-sqlite3) and runs in the caller's `transaction` when
@@ -99,6 +108,22 @@ export interface Store {
   loansWithMatchedBankRecords(): bigint[];
   markBankRecordRelayed(bankReference: string, txHash: Hash | null): void;
 
+  /** Records an imported bank statement; false (nothing written) when its source and statement id are held. */
+  insertBankStatement(statement: InsertBankStatementParameters): boolean;
+  getBankStatement(source: string, statementId: string): BankStatementRow | undefined;
+  /** Quarantines an entry that could not be stored as a payment; false when the same one is already held. */
+  insertBankQuarantine(entry: InsertBankQuarantineParameters): boolean;
+  /** One page of the quarantine, newest first. */
+  listBankQuarantine(parameters: ListBankQuarantineParameters): BankQuarantinePage;
+
+  /** Matches suspense record `id` to loan `loanId` on operator `operator`'s word. */
+  assignBankRecord(id: number, loanId: bigint, operator: string): AssignBankRecordResult;
+  /** Moves a matched record the chain will not credit back to suspense, with the reason. */
+  suspendBankRecord(bankReference: string, reason: string): boolean;
+
+  /** Borrower contact: details, messages, the contact log and its anchor batches (`contacts.ts`). */
+  readonly contacts: Contacts;
+
   /** Synchronous read-only queries for the HTTP API and the metrics. */
   readonly readModel: ReadModel;
 
@@ -143,6 +168,8 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
   const loans = createLoanRecords(db);
   const outbox = createOutbox(db);
   const bank = createBankRecords(db);
+  const suspense = createBankSuspense(db);
+  const statements = createBankStatements(db);
   const selectOpenLoanFacts = db.prepare(
     `SELECT id, facts, defaulted_at FROM loans WHERE facts IS NOT NULL AND (flags & ${FLAGS_PAID_OFF}) = 0 ORDER BY id`,
   );
@@ -227,6 +254,15 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
     bankRecordsOfLoan: bank.bankRecordsOfLoan,
     loansWithMatchedBankRecords: bank.loansWithMatchedBankRecords,
     markBankRecordRelayed: (reference, txHash) => bank.markBankRecordRelayed(reference, txHash, now()),
+
+    insertBankStatement: (statement) => statements.insertBankStatement(statement, now()),
+    getBankStatement: statements.getBankStatement,
+    insertBankQuarantine: (entry) => statements.insertBankQuarantine(entry, now()),
+    listBankQuarantine: statements.listBankQuarantine,
+
+    assignBankRecord: (id, loanId, operator) => suspense.assignBankRecord(id, loanId, operator, now()),
+    suspendBankRecord: (reference, reason) => suspense.suspendBankRecord(reference, reason, now()),
+    contacts: createContacts(db),
 
     readModel: createReadModel(db),
 
