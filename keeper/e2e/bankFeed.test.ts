@@ -223,6 +223,9 @@ describe("bank feeds and contact evidence through the keeper process", { timeout
       return record?.state === "suspense" ? record : undefined;
     });
     expect(excess.reason).to.match(/^excess: .* refund or assign$/);
+    // Each record shows its relay as the outbox has it.
+    expect(first.relay).to.include({ state: "done", outcome: "mined", txHash: first.relayTx });
+    expect(excess.relay).to.include({ state: "dropped", outcome: "LoanBook_Overpayment", txHash: null });
 
     // The unreferenced payment: an operator knows it is borrower 0's.
     const suspense = await recordOf("ICBC-0003");

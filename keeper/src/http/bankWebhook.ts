@@ -21,6 +21,7 @@ import express, { Router, type NextFunction, type Request, type Response } from 
 import type { Logger } from "pino";
 import { z } from "zod";
 import { bankPaymentSchema, type BankPayment } from "../core/bankPayment.ts";
+import { bankReferenceHashOf } from "../core/bankReference.ts";
 import { SIGNATURE_HEADER, verifyWebhook, WebhookSignatureError } from "../core/webhookSignature.ts";
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from "../adapters/store/readModel.ts";
 import type { Store } from "../adapters/store/openStore.ts";
@@ -29,7 +30,7 @@ import {
   recordBankPayment,
   type RecordBankPaymentReturnType,
 } from "../adapters/store/recordBankPayment.ts";
-import { BANK_RECORD_STATES } from "../adapters/store/types.ts";
+import { BANK_RECORD_STATES, type BankRecordRow } from "../adapters/store/types.ts";
 import { badRequest, integerParameter } from "./validation.ts";
 
 /** The header naming the bank (the source) that sends the webhook; its secret signs the body. */
@@ -40,6 +41,7 @@ export const WEBHOOK_BODY_LIMIT = "64kb";
 export type BankWebhookStore = Pick<
   Store,
   | "transaction"
+  | "getActionByKey"
   | "getBankRecord"
   | "insertBankRecord"
   | "getLoan"
@@ -85,6 +87,21 @@ const fail = (response: Response, status: number, code: string, message: string)
  * @example
  * app.use(createBankWebhookRouter({ store, secrets: config.bankWebhookSecrets, logger, clock: Date.now }));
  */
+/**
+ * A record with its relay as the outbox has it: the action's state (`planned`, `sent`, `done`, `dropped`, `failed`),
+ * its outcome, transaction and block; null while none is planned (in suspense, or not decided yet).
+ */
+function withRelay(record: BankRecordRow, store: Pick<Store, "getActionByKey">) {
+  if (record.loanId === null) return { ...record, relay: null };
+  const key = `${record.loanId}:relayBankPayment:b${bankReferenceHashOf(record.source, record.bankReference)}`;
+  const action = store.getActionByKey(key);
+  const relay =
+    action === undefined
+      ? null
+      : { state: action.state, outcome: action.outcome, txHash: action.txHash, block: action.doneBlock };
+  return { ...record, relay };
+}
+
 export function createBankWebhookRouter(parameters: CreateBankWebhookRouterParameters): Router {
   const { store, secrets, logger, clock } = parameters;
   const sources = new Map(Object.entries(secrets));
@@ -194,7 +211,12 @@ export function createBankWebhookRouter(parameters: CreateBankWebhookRouterParam
     if (!query.success) return badRequest(response, "Invalid query parameters", query.error);
     const { state, limit = DEFAULT_LIST_LIMIT, offset = 0 } = query.data;
     const page = store.listBankRecords({ state, limit, offset });
-    response.json({ records: page.records, total: page.total, limit, offset });
+    response.json({
+      records: page.records.map((record) => withRelay(record, store)),
+      total: page.total,
+      limit,
+      offset,
+    });
   });
 
   router.get("/bank/quarantine", (request, response) => {
