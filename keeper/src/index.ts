@@ -152,7 +152,12 @@ export async function startKeeper(config: KeeperConfig, logger: Logger): Promise
       logger,
     });
     const readModel = store.readModel;
-    const metrics = createMetrics({ readModel, status: keeper.status });
+    const metrics = createMetrics({
+      readModel,
+      status: keeper.status,
+      contactMessages: store.contacts.contactMessageCounts,
+      bankRecords: store.bankRecordCounts,
+    });
     const chainNow = () => keeper.status().processedTime ?? 0n;
     server = await createHttpServer({
       readModel,

@@ -112,6 +112,38 @@ describe("createMetrics", () => {
     expect(series.get("keeper_blocks_behind_head")).to.equal("Nan");
   });
 
+  it("exposes bank records and messages to borrowers by state, when given them", async () => {
+    const store = openStore(":memory:");
+    seedBook(store);
+    store.insertBankRecord({
+      source: "bank",
+      bankReference: "S-1",
+      loanReference: "",
+      loanId: null,
+      amount: 5n,
+      paidAt: NOW,
+      rawPayload: "{}",
+      reason: "no loan reference",
+    });
+    const metrics = createMetrics({
+      readModel: store.readModel,
+      status: () => STATUS,
+      contactMessages: store.contacts.contactMessageCounts,
+      bankRecords: store.bankRecordCounts,
+    });
+    const series = samples(await metrics.metrics());
+    const suspense = store.listBankRecords({ state: "suspense", limit: 100, offset: 0 }).records;
+    expect(suspense.map((record) => record.bankReference)).to.include("S-1");
+    expect(series.get('keeper_bank_records{state="suspense"}')).to.equal(String(suspense.length));
+    expect(series.get('keeper_bank_records{state="matched"}')).to.equal(
+      String(store.listBankRecords({ state: "matched", limit: 100, offset: 0 }).total),
+    );
+    expect(series.get('keeper_contact_messages{state="waiting"}')).to.equal("0");
+    // Without them, no such series.
+    const { scrape } = setUp();
+    expect([...(await scrape()).keys()].some((key) => key.startsWith("keeper_bank_records"))).to.equal(false);
+  });
+
   it("adds the default process metrics to its own registry, not the global one", async () => {
     const { metrics, scrape } = setUp();
     const series = await scrape();

@@ -49,6 +49,10 @@ export interface CreateMetricsParameters {
    * has no samples.
    */
   readonly chainNow?: () => bigint | null;
+  /** Messages to borrowers by state (`waiting`, `sent`, ...); without it, no `keeper_contact_messages`. */
+  readonly contactMessages?: () => Readonly<Record<string, number>>;
+  /** Bank records by state (`matched`, `suspense`, `relayed`); without it, no `keeper_bank_records`. */
+  readonly bankRecords?: () => Readonly<Record<string, number>>;
 }
 
 export interface Metrics {
@@ -72,7 +76,13 @@ const known = (value: bigint | null): number => (value === null ? Number.NaN : N
  * const metrics = createMetrics({ readModel: store.readModel, status: () => keeper.status() });
  * response.type(metrics.contentType).send(await metrics.metrics());
  */
-export function createMetrics({ readModel, status, chainNow }: CreateMetricsParameters): Metrics {
+export function createMetrics({
+  readModel,
+  status,
+  chainNow,
+  contactMessages,
+  bankRecords,
+}: CreateMetricsParameters): Metrics {
   const registry = new Registry();
   const registers = [registry];
   const now = chainNow ?? (() => status().processedTime);
@@ -150,6 +160,29 @@ export function createMetrics({ readModel, status, chainNow }: CreateMetricsPara
       this.set(known(head === null || processedBlock === null ? null : head - processedBlock));
     },
   });
+
+  /** A gauge of counts by state, read at scrape time. */
+  const byState = (name: string, help: string, read: () => Readonly<Record<string, number>>) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ["state"] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const [state, count] of Object.entries(read())) this.set({ state }, count);
+      },
+    });
+  if (contactMessages !== undefined) {
+    byState(
+      "keeper_contact_messages",
+      "Messages to borrowers by state (waiting: for the next moment the contact rules allow)",
+      contactMessages,
+    );
+  }
+  if (bankRecords !== undefined) {
+    byState("keeper_bank_records", "Bank-reported payments by state (suspense: waiting for an operator)", bankRecords);
+  }
 
   collectDefaultMetrics({ register: registry });
 

@@ -21,7 +21,16 @@ export function createBankSuspense(db: Database.Database) {
      WHERE bank_reference = ? AND state = 'matched'`,
   );
 
+  const countByState = db.prepare("SELECT state, COUNT(*) AS n FROM bank_records GROUP BY state");
+
   return {
+    /** Bank records by state. */
+    bankRecordCounts(): Record<string, number> {
+      const counts: Record<string, number> = { matched: 0, suspense: 0, relayed: 0 };
+      for (const row of countByState.all() as { state: string; n: bigint }[]) counts[row.state] = Number(row.n);
+      return counts;
+    },
+
     /** Matches suspense record `id` to loan `loanId` on an operator's word (`operator` is kept for the audit). */
     assignBankRecord(id: number, loanId: bigint, operator: string, nowMs: number): AssignBankRecordResult {
       return db.transaction((): AssignBankRecordResult => {

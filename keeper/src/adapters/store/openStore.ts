@@ -120,6 +120,8 @@ export interface Store {
   assignBankRecord(id: number, loanId: bigint, operator: string): AssignBankRecordResult;
   /** Moves a matched record the chain will not credit back to suspense, with the reason. */
   suspendBankRecord(bankReference: string, reason: string): boolean;
+  /** Bank records by state. */
+  bankRecordCounts(): Record<string, number>;
 
   /** Borrower contact: details, messages, the contact log and its anchor batches (`contacts.ts`). */
   readonly contacts: Contacts;
@@ -262,6 +264,7 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
 
     assignBankRecord: (id, loanId, operator) => suspense.assignBankRecord(id, loanId, operator, now()),
     suspendBankRecord: (reference, reason) => suspense.suspendBankRecord(reference, reason, now()),
+    bankRecordCounts: suspense.bankRecordCounts,
     contacts: createContacts(db),
 
     readModel: createReadModel(db),
