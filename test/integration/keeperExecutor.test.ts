@@ -11,6 +11,7 @@
  * 7. the keeper's nonce taken by another transaction: dropped, planned again, sent at the next nonce
  * 8. a bank payment relay: credited once, its bank record (and only it) marked relayed
  * 9. a bank payment above the payoff: refused by the chain, sent back to the suspense queue with the reason
+ * 10. a batch of the contact log: its root anchored on the EvidenceAnchor once, every entry's proof verified on chain
  */
 import { describe, it, type TestContext } from "node:test";
 import { expect } from "chai";
@@ -18,7 +19,16 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
-import { getAddress, isAddressEqual, keccak256, parseTransaction, type Hash, type Hex, type PublicClient } from "viem";
+import {
+  getAddress,
+  isAddressEqual,
+  keccak256,
+  parseTransaction,
+  type Address,
+  type Hash,
+  type Hex,
+  type PublicClient,
+} from "viem";
 import { privateKeyToAccount, type LocalAccount } from "viem/accounts";
 
 import { loanBookAbi } from "../../keeper/src/abi/loanBook.ts";
@@ -26,7 +36,8 @@ import { openStore, type Store } from "../../keeper/src/adapters/store/openStore
 import type { PlanActionParameters } from "../../keeper/src/adapters/store/types.ts";
 import { bankReferenceHashOf } from "../../keeper/src/core/bankReference.ts";
 import { PAUSED_RETRY_SECONDS } from "../../keeper/src/core/outcomes.ts";
-import { createExecutor } from "../../keeper/src/runtime/executor.ts";
+import { ANCHOR_KIND, createExecutor } from "../../keeper/src/runtime/executor.ts";
+import { buildContactTree, contactLeafHash, type ContactEntry } from "../../keeper/src/core/contactMerkle.ts";
 import { toPlannedAction } from "../../keeper/src/runtime/planner.ts";
 import { DAY, loadLoanBook, originateLoan, type LoanBookFixture } from "../support/loanBookFixture.ts";
 
@@ -76,6 +87,7 @@ interface ExecutorOptions {
   account?: LocalAccount;
   bumpAfterBlocks?: number;
   batchSize?: number;
+  evidenceAnchor?: Address | null;
 }
 
 /** The loan book, a keeper account, a store on a temporary file, and executors over them. */
@@ -110,6 +122,7 @@ async function setup(t: TestContext) {
       bumpAfterBlocks: options.bumpAfterBlocks ?? 3,
       batchSize: options.batchSize ?? 10,
       logger,
+      evidenceAnchor: options.evidenceAnchor ?? null,
     });
 
   /** The latest block: the head, and the chain time the keeper acts at. */
@@ -807,5 +820,52 @@ describe("Keeper executor", () => {
     expect(await pass(h, executor)).to.equal(0);
     expect(await h.minedNonce()).to.equal(nonce);
     expect(await book.read.bankReferenceLoan([bankReference])).to.equal(0n);
+  });
+
+  it("a batch of the contact log: anchored once by the keeper, each entry's proof verified on chain", async (t) => {
+    const h = await setup(t);
+    const { store, fixture, keeper } = h;
+    const anchor = await fixture.viem.deployContract("EvidenceAnchor");
+    const hash = (n: number): Hex => keccak256(`0x${n.toString(16).padStart(2, "0")}`);
+    const entries: ContactEntry[] = [1, 2, 3].map((n) => ({
+      entryId: BigInt(n),
+      loanId: 7n,
+      recipientHash: hash(n),
+      contentHash: hash(10 + n),
+      sentAt: 1_764_115_200 + n,
+      channelHash: hash(99),
+    }));
+    const tree = buildContactTree(entries);
+    const key = `0:${ANCHOR_KIND}:${tree.root}`;
+    const payload = { root: tree.root, firstEntry: 1, lastEntry: 3, count: 3 };
+    store.planActions([{ key, loanId: 0n, kind: ANCHOR_KIND, installment: 0, validFrom: 0n, payload }]);
+
+    // Without an anchor address the action fails at once, with the reason, and nothing is sent.
+    const blind = h.executor();
+    await blind.start();
+    const nonce = await h.minedNonce();
+    expect(await pass(h, blind)).to.equal(0);
+    expect(actionOf(store, key)).to.include({ state: "failed", outcome: "noEvidenceAnchor" });
+    expect(await h.minedNonce()).to.equal(nonce);
+
+    store.markAction(actionOf(store, key).id, { state: "planned", outcome: null });
+    const executor = h.executor({ evidenceAnchor: anchor.address });
+    expect(await pass(h, executor)).to.equal(1);
+    const txHash = actionOf(store, key).txHash!;
+    expect(transactionOf(store, txHash).functionName).to.equal("anchor");
+    await pass(h, executor);
+    expect(actionOf(store, key)).to.include({ state: "done", outcome: "mined" });
+    const anchored = await anchor.read.anchorOf([keeper.address, tree.root]);
+    expect(anchored).to.include({ firstEntry: 1n, lastEntry: 3n, count: 3 });
+    expect(isAddressEqual(anchored.anchoredBy, keeper.address)).to.equal(true);
+    for (const entry of entries) {
+      const leaf = contactLeafHash(entry);
+      expect(await anchor.read.verify([keeper.address, tree.root, tree.proofOf(entry.entryId), leaf])).to.equal(true);
+    }
+    // Planned again (a replay, a restore from backup): the chain already holds it, it is dropped, nothing sent.
+    store.markAction(actionOf(store, key).id, { state: "planned", outcome: null });
+    expect(await pass(h, executor)).to.equal(0);
+    expect(actionOf(store, key)).to.include({ state: "dropped", outcome: "EvidenceAnchor_AlreadyAnchored" });
+    expect(await h.minedNonce()).to.equal(nonce + 1);
   });
 });
