@@ -2,8 +2,9 @@
  * `npm run demo`: the whole product on a local chain. Starts `hardhat node`, deploys the loan book and originates a
  * book of loans (`scripts/demo/createWorld.ts`), starts the keeper as its own process, plays a year a day at a time
  * (`scripts/demo/playDays.ts`: the borrowers pay, pay late, pay at the bank, default, commit, object; the keeper
- * reminds, declares the defaults, records the breaches, relays the bank payments, auto-debits), then prints what
- * happened. The keeper keeps serving its dashboard until Ctrl-C, unless `--exit`.
+ * reminds, declares the defaults, records the breaches, relays the bank payments posted to its webhook, auto-debits,
+ * writes letters in the borrowers' languages under quiet hours and anchors its contact log), then prints what
+ * happened, and checks one contact's proof on chain. The keeper keeps serving its dashboard until Ctrl-C, unless `--exit`.
  *
  *   npm run demo -- --loans 200 --seed loanbook --days 365 --summary-json out/demo.json --exit
  *
@@ -14,15 +15,17 @@ import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { startLocalChain, REPOSITORY_ROOT, type LocalChain } from "../keeper/src/adapters/chain/localChain.ts";
 import { BEHAVIOURS } from "./demo/behaviours.ts";
+import { contactsOf, setBorrowerContacts } from "./demo/borrowerContacts.ts";
 import { buildContracts } from "./demo/buildContracts.ts";
 import { createWorld, type World } from "./demo/createWorld.ts";
-import { createDemoBankFeed, type DemoBankFeed } from "./demo/demoBankFeed.ts";
+import { createDemoBankFeed } from "./demo/demoBankFeed.ts";
 import { formatSummary, summaryJson, type RunTimings } from "./demo/formatSummary.ts";
 import { playDays } from "./demo/playDays.ts";
 import { createProgressLine } from "./demo/progressLine.ts";
 import { readSummary } from "./demo/readSummary.ts";
 import { startDemoKeeper, type DemoKeeper } from "./demo/startDemoKeeper.ts";
 import { TEMPLATES } from "./demo/templates.ts";
+import { verifyContactProof, type ContactProofCheck } from "./demo/verifyContactProof.ts";
 
 const USAGE = `Usage: npm run demo -- [--loans N] [--seed S] [--days D] [--port P] [--summary-json FILE] [--exit]
 
@@ -110,11 +113,9 @@ async function main(): Promise<number> {
 
   let chain: LocalChain | null = null;
   let keeper: DemoKeeper | null = null;
-  let bankFeed: DemoBankFeed | null = null;
   let stopping: Promise<void> | null = null;
   const shutdown = () =>
     (stopping ??= (async () => {
-      bankFeed?.close();
       await keeper?.stop().catch(() => undefined);
       await chain?.stop().catch(() => undefined);
     })());
@@ -142,14 +143,16 @@ async function main(): Promise<number> {
     );
     out.write(`Keeper (pid ${keeper.process.pid}) at ${keeper.url}, log ${LOG_FILE}\n`);
     await phase("keeper catch-up (origination)", () => keeper!.link.waitUntilCaughtUp());
-    bankFeed = createDemoBankFeed({ dbPath: DB_PATH });
+    // The lender's operator tells the keeper how to reach each borrower (zone, language, letters).
+    await phase("contact details", () => setBorrowerContacts({ url: keeper!.url, contacts: contactsOf(world) }));
+    const bankFeed = createDemoBankFeed({ url: keeper.url });
 
     const progress = createProgressLine({ stream: out, days: options.days });
     const played = await phase("days", () =>
       playDays({
         world,
         keeper: keeper!.link,
-        bankFeed: bankFeed!,
+        bankFeed,
         days: options.days,
         onDay: async ({ day, time }) => {
           if (progress.wants(day, time)) progress.update(day, time, await keeper!.link.loansByStatus());
@@ -170,16 +173,37 @@ async function main(): Promise<number> {
     const summary = await phase("summary", () =>
       readSummary({ world, dbPath: DB_PATH, keeper: world.accounts.keeper.address }),
     );
+    const entryId = summary.contact.lastAnchoredEntry;
+    const proof: ContactProofCheck | undefined =
+      entryId === null
+        ? undefined
+        : await phase("contact proof", () =>
+            verifyContactProof({
+              url: keeper!.url,
+              client: world.rpc.client,
+              evidenceAnchor: world.evidenceAnchor,
+              keeper: world.accounts.keeper.address,
+              entryId,
+            }),
+          );
     const timings: RunTimings = { phases, seconds: seconds(started) };
-    out.write(`\n${formatSummary(summary, timings)}`);
+    out.write(`\n${formatSummary(summary, timings, proof)}`);
     if (options.summaryJson !== undefined) {
       const path = resolve(options.summaryJson);
       mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, summaryJson(summary, timings));
+      writeFileSync(path, summaryJson(summary, timings, proof));
       out.write(`Summary JSON: ${path}\n`);
     }
-    if (summary.duplicateActions !== 0) {
-      out.write(`\nFAILED: ${summary.duplicateActions} actions were done by more than one mined transaction\n`);
+    const failures = [
+      ...(summary.duplicateActions === 0
+        ? []
+        : [`${summary.duplicateActions} actions were done by more than one mined transaction`]),
+      ...(proof === undefined || proof.verified
+        ? []
+        : [`the proof of contact #${proof.entryId} did not verify on chain`]),
+    ];
+    if (failures.length !== 0) {
+      out.write(`\nFAILED: ${failures.join("; ")}\n`);
       await shutdown();
       return 1;
     }
@@ -193,9 +217,9 @@ async function main(): Promise<number> {
         `  metrics    ${keeper.url}/metrics\n` +
         `  health     ${keeper.url}/health\n` +
         `  chain      ${chain.url}   loan book ${world.loanBook}\n` +
+        `  contacts   ${keeper.url}/api/contacts   (operator token in scripts/demo/demoCredentials.ts)\n` +
         `Press Ctrl-C to stop.\n`,
     );
-    bankFeed.close();
     await new Promise<never>(() => undefined);
     return 0;
   } catch (error) {

@@ -2,8 +2,11 @@
  * Crash safety: the same seeded book (12 loans, 120 days of the demo's scenario engine) is played twice on fresh
  * chains, once with a keeper left alone and once with a keeper killed by SIGKILL at random moments (at least 20
  * times, spread over the run) and restarted on the database it left. Both runs must end with the same loans (status,
- * flags, balance, installments paid, what is owed), the same action log (key, state, outcome) and the same keeper
- * work on chain: each action carried by exactly one mined transaction, none reverted, none skipped.
+ * flags, balance, installments paid, what is owed), the same loan action log (key, state, outcome) and the same
+ * keeper work on the loan book: each action carried by exactly one mined transaction, none reverted, none skipped.
+ * The contact log's anchors are not compared (a root depends on when each contact went out, which a restart may
+ * move); each run must have sent each letter once (by message id: a letter filed just before a kill is filed again,
+ * reported, not refused), outside quiet hours, with every log entry in one anchored batch or in the open tail.
  *
  * The engine waits for the keeper each simulated day, so a killed keeper delays the day; the keeper's transactions are
  * mined a few seconds later into the day than in the quiet run, which nothing in the loan book measures finer than a
@@ -14,18 +17,21 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { decodeFunctionData, type Hex } from "viem";
+import { decodeFunctionData, getAddress, type Hex } from "viem";
 import { loanBookAbi } from "../src/abi/loanBook.ts";
 import { startLocalChain, type LocalChain } from "../src/adapters/chain/localChain.ts";
 import { openStore } from "../src/adapters/store/openStore.ts";
+import { contactsOf, setBorrowerContacts } from "../../scripts/demo/borrowerContacts.ts";
 import { createWorld, type World } from "../../scripts/demo/createWorld.ts";
-import { createDemoBankFeed, type DemoBankFeed } from "../../scripts/demo/demoBankFeed.ts";
+import { createDemoBankFeed } from "../../scripts/demo/demoBankFeed.ts";
 import { playDays } from "../../scripts/demo/playDays.ts";
 import { createRandom } from "../../scripts/demo/random.ts";
 import { readSummary, type DemoSummary } from "../../scripts/demo/readSummary.ts";
-import { startDemoKeeper, type DemoKeeper } from "../../scripts/demo/startDemoKeeper.ts";
+import { readContacts, type ContactFacts } from "../../scripts/demo/readContacts.ts";
+import { lettersPathOf, startDemoKeeper, type DemoKeeper } from "../../scripts/demo/startDemoKeeper.ts";
 import { DAY } from "../../scripts/demo/templates.ts";
 import { freePort } from "./support/keeperProcess.ts";
+import { expectContactsAccountedFor, expectNoContactInQuietHours } from "./support/scenarioChecks.ts";
 
 const LOANS = 12;
 const DAYS = 120;
@@ -45,7 +51,9 @@ const SEND_WAIT_MS = 4_000;
 const MIN_KILLS_IN_A_SEND = 3;
 
 interface RunResult {
+  world: World;
   summary: DemoSummary;
+  contacts: ContactFacts;
   /** `key state outcome` of every action, sorted. */
   actionLog: string[];
   /** What each mined keeper transaction carried (`function:loan` or `function:bank reference`), sorted. */
@@ -67,9 +75,7 @@ async function play(crashes: boolean): Promise<RunResult> {
   const logFile = join(dir, "keeper.log");
   const chain: LocalChain = await startLocalChain({ port: 0 });
   let keeper: DemoKeeper | undefined;
-  let bankFeed: DemoBankFeed | undefined;
   const cleanup = async () => {
-    bankFeed?.close();
     await keeper?.stop();
     await chain.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -82,7 +88,9 @@ async function play(crashes: boolean): Promise<RunResult> {
     startDemoKeeper({ world, dbPath, logFile, port, keepDatabase, logLevel: "info" });
   keeper = await start(false);
   await keeper.link.waitUntilCaughtUp();
-  bankFeed = createDemoBankFeed({ dbPath });
+  await setBorrowerContacts({ url: keeper.url, contacts: contactsOf(world) });
+  // The keeper restarts on the same port: the bank retries its webhook until the keeper answers.
+  const bankFeed = createDemoBankFeed({ url: keeper.url });
 
   let kills = 0;
   let killsInASend = 0;
@@ -139,14 +147,19 @@ async function play(crashes: boolean): Promise<RunResult> {
   } finally {
     store.close();
   }
-  return { summary, actionLog, ...keeperWork(world, summary), kills, killsInASend };
+  const contacts = readContacts({ dbPath, lettersPath: lettersPathOf(dbPath) });
+  return { world, summary, contacts, actionLog, ...keeperWork(world, summary), kills, killsInASend };
 }
 
-/** What the keeper's mined transactions carried, each must have succeeded; and the skip events the loan book emitted. */
+/**
+ * What the keeper's mined loan book transactions carried (its contact log anchors aside), each must have succeeded;
+ * and the skip events the loan book emitted.
+ */
 function keeperWork(world: World, summary: DemoSummary): Pick<RunResult, "carried" | "skipEvents"> {
   const carried: string[] = [];
   for (const tx of summary.keeperTransactions.list) {
     expect(tx.status, `keeper transaction ${tx.hash}`).to.equal("success");
+    if (tx.to !== getAddress(world.loanBook)) continue;
     const day = Math.floor(Number(tx.timestamp - world.startTime + BigInt(DAY / 2)) / DAY);
     carried.push(...itemsOf(tx.input, day));
   }
@@ -217,5 +230,18 @@ describe("the keeper killed at random moments", { timeout: 480_000 }, () => {
       expect(run.summary.keeperTransactions.reverted).to.equal(0);
     }
     expect(killed.carried).to.deep.equal(quiet.carried);
+  });
+
+  it("sent each letter once, outside quiet hours, and anchored every closed batch of the contact log", async (t) => {
+    for (const run of [quiet, killed]) {
+      const { duplicateLetters } = await expectContactsAccountedFor(run, { allowDuplicateLetters: run === killed });
+      expectNoContactInQuietHours(run);
+      if (run === killed) {
+        t.diagnostic(
+          `contacts: ${run.contacts.log.length} sent, ${run.contacts.anchors.length} batches; letters filed again ` +
+            `after a kill: ${duplicateLetters.length === 0 ? "none" : duplicateLetters.join(", ")}`,
+        );
+      }
+    }
   });
 });

@@ -155,7 +155,7 @@ describe("a reorg under the keeper process", { timeout: 120_000 }, () => {
     world = await createWorld({ rpcUrl: chain.url, loans: LOANS, seed: SEED, horizonDays: HORIZON_DAYS });
     keeper = await startDemoKeeper({ world, dbPath, logFile: join(dir, "keeper.log") });
     await keeper.link.waitUntilCaughtUp();
-    bankFeed = createDemoBankFeed({ dbPath });
+    bankFeed = createDemoBankFeed({ url: keeper.url });
     await playDays({ world, keeper: keeper.link, bankFeed, days: DAYS_BEFORE_MARK });
 
     const plan = createReorgPlan(chain.url);
@@ -165,7 +165,7 @@ describe("a reorg under the keeper process", { timeout: 120_000 }, () => {
     const late = loanOf("lateInGrace");
     const owed = await readOwed(world.rpc.client, world.loanBook, late.loanId, "latest");
     bankReference = `REORG-L${late.loanId}-I${owed.installmentNumber}`;
-    bankFeed.report({
+    await bankFeed.report({
       loanId: late.loanId,
       bankReference,
       amount: owed.installment,
@@ -195,7 +195,6 @@ describe("a reorg under the keeper process", { timeout: 120_000 }, () => {
   });
 
   after(async () => {
-    bankFeed?.close();
     await keeper?.stop();
     await chain?.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -3,6 +3,7 @@
  * (amounts as decimal strings of base units).
  */
 import type { DemoSummary } from "./readSummary.ts";
+import type { ContactProofCheck } from "./verifyContactProof.ts";
 
 /** The local stack's TestToken has 6 decimals. */
 const DECIMALS = 6;
@@ -17,6 +18,17 @@ const STATUS_ORDER = [
   "Settled",
   "WrittenOff",
 ];
+
+/** The order messages' states are shown in. */
+const MESSAGE_STATES = ["sent", "waiting", "cancelled", "failed"] as const;
+/** Why a message waits, in words. */
+const WAIT_REASONS: Readonly<Record<string, string>> = {
+  quiet_hours: "quiet hours (22:00-08:00 local)",
+  daily_limit: "the daily limit",
+  objection_open: "an open objection",
+  retry: "a retry",
+  due: "the next pass",
+};
 
 export interface RunTimings {
   /** Wall seconds of each phase, in order. */
@@ -52,7 +64,7 @@ function table(rows: readonly (readonly string[])[], indent = "  "): string[] {
  * @example
  * process.stdout.write(formatSummary(summary, timings));
  */
-export function formatSummary(summary: DemoSummary, timings: RunTimings): string {
+export function formatSummary(summary: DemoSummary, timings: RunTimings, proof?: ContactProofCheck): string {
   const lines: string[] = [];
   lines.push(`Summary: ${summary.loans} loans, ${summary.days} days, seed ${JSON.stringify(summary.seed)}`, "");
 
@@ -92,6 +104,8 @@ export function formatSummary(summary: DemoSummary, timings: RunTimings): string
     "",
   );
 
+  lines.push(...formatContact(summary, proof), "");
+
   lines.push("Keeper transactions (receipts)");
   const tx = summary.keeperTransactions;
   const txRows = [["function", "transactions", "gas used"]];
@@ -108,8 +122,47 @@ export function formatSummary(summary: DemoSummary, timings: RunTimings): string
   return `${lines.join("\n")}\n`;
 }
 
+/** The "Contact" section: messages, letters, the contact log and its anchoring, and the proof checked on chain. */
+function formatContact(summary: DemoSummary, proof: ContactProofCheck | undefined): string[] {
+  const c = summary.contact;
+  const lines = ["Contact with borrowers (letters, quiet hours, contact log anchored on chain)"];
+  const rows = [["message", ...MESSAGE_STATES]];
+  for (const kind of Object.keys(c.byKind).sort())
+    rows.push([kind, ...MESSAGE_STATES.map((s) => String(c.byKind[kind][s]))]);
+  rows.push(["total", ...MESSAGE_STATES.map((s) => String(c.messages[s]))]);
+  lines.push(...table(rows));
+  const zones = Object.entries(c.byTimeZone)
+    .sort(([, a], [, b]) => b.sent + b.waiting + b.cancelled - (a.sent + a.waiting + a.cancelled))
+    .map(([zone, n]) => `${zone} ${n.sent}/${n.waiting}/${n.cancelled}`);
+  lines.push(`  by borrower's zone (sent/waiting/cancelled): ${zones.join(", ")}`);
+  const waiting = Object.entries(c.waitingBy)
+    .sort(([, a], [, b]) => b - a)
+    .map(([reason, n]) => `${n} still waiting for ${WAIT_REASONS[reason] ?? reason}`);
+  lines.push(`  held back: ${[...waiting, `${c.sentAfterWaiting} sent after a wait`].join("; ")}`);
+  const locales = Object.entries(c.letters.byLocale)
+    .sort()
+    .map(([locale, n]) => `${n} ${locale}`);
+  lines.push(
+    `  letters file: ${c.letters.lines} letters (${locales.join(", ") || "none"})` +
+      (c.letters.duplicates === 0 ? ", one per message sent" : `, ${c.letters.duplicates} filed twice`),
+  );
+  lines.push(
+    `  contact log: ${c.logEntries} entries; ${c.batches.anchored} batches anchored on chain (${c.batches.anchoredEntries} entries)` +
+      `${c.batches.closed === c.batches.anchored ? "" : `, ${c.batches.closed - c.batches.anchored} being anchored`}, ` +
+      `${c.unanchoredEntries} in the open batch`,
+  );
+  if (proof !== undefined) {
+    lines.push(
+      proof.verified
+        ? `  proof of contact #${proof.entryId} (loan ${proof.loanId}) verified on chain against root ${proof.root} (block ${proof.block})`
+        : `  proof of contact #${proof.entryId} (loan ${proof.loanId}) NOT verified on chain against root ${proof.root}  <-- VIOLATED`,
+    );
+  }
+  return lines;
+}
+
 /** The `--summary-json` document. */
-export function summaryJson(summary: DemoSummary, timings: RunTimings): string {
+export function summaryJson(summary: DemoSummary, timings: RunTimings, proof?: ContactProofCheck): string {
   const byFunction = Object.fromEntries(
     Object.entries(summary.keeperTransactions.byFunction).map(([name, e]) => [
       name,
@@ -135,6 +188,7 @@ export function summaryJson(summary: DemoSummary, timings: RunTimings): string {
     },
     keeperActors: summary.keeperActors,
     events: summary.events,
+    contact: { ...summary.contact, proof: proof ?? null },
     digest: summary.digest,
     seconds: Math.round(timings.seconds * 10) / 10,
     phases: Object.fromEntries(timings.phases.map((p) => [p.name, Math.round(p.seconds * 10) / 10])),

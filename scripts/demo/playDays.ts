@@ -3,7 +3,7 @@
  * 1. the moves of the day are listed from each loan's script (`borrowerMoves.ts`);
  * 2. automine goes off and the next block's time is fixed at the day's time, so that the amounts each borrower pays
  *    (`amountDue`, the installment, the payoff) are read as of that block (`blockTag: "pending"`);
- * 3. bank payments go into the keeper's database (paid at the day's time), the borrowers', the lender's and the
+ * 3. bank payments are posted to the keeper's bank webhook (paid at the day's time), the borrowers', the lender's and the
  *    notary's transactions into one block at the day's time (more if the gas limit says so);
  * 4. the engine waits until the keeper has caught up with the head and is idle (its own transactions make blocks:
  *    `KeeperLink.waitUntilCaughtUp`): the defaults, breaches, relays and auto-debits are the keeper's, never the
@@ -106,7 +106,7 @@ async function makeMoves(world: World, bankFeed: DemoBankFeed, day: number, time
   }
 }
 
-/** Steps 2 and 3, the batch open: reads at the day's time, then the bank records and the day's block. */
+/** Steps 2 and 3, the batch open: reads at the day's time, then the bank payments and the day's block. */
 async function moveAndMine(
   world: World,
   bankFeed: DemoBankFeed,
@@ -145,7 +145,7 @@ async function moveAndMine(
         const amount = owes!.installment;
         if (amount === 0n) continue;
         const bankReference = `DEMO-${world.seed}-L${loanId}-I${move.installment}`;
-        const bankReferenceHash = bankFeed.report({ loanId, bankReference, amount, paidAt: time });
+        const bankReferenceHash = await bankFeed.report({ loanId, bankReference, amount, paidAt: time });
         progress.bankPayments.push({
           day,
           installment: move.installment,

@@ -10,6 +10,8 @@ export interface KeeperTransaction {
   readonly blockNumber: bigint;
   /** The block's time (unix seconds). */
   readonly timestamp: bigint;
+  /** The contract called: the loan book, or the evidence anchor (the contact log's batches). */
+  readonly to: Address | null;
   readonly input: Hex;
   readonly status: "success" | "reverted";
   readonly gasUsed: bigint;
@@ -45,6 +47,7 @@ export async function readKeeperTransactions(parameters: {
           nonce: tx.nonce,
           blockNumber: block.number,
           timestamp: block.timestamp,
+          to: tx.to === null ? null : getAddress(tx.to),
           input: tx.input,
         });
       }

@@ -1,14 +1,19 @@
 /**
  * The run's results, from the chain (each loan's `statusOf`, the money moved by the loan book's events, the keeper's
- * own transactions and their receipts) and from the keeper's database (its actions, duplicates).
+ * own transactions and their receipts) and from the keeper's database (its actions, duplicates, its contacts with
+ * the borrowers and their anchoring) and letters file.
  */
 import { createHash } from "node:crypto";
-import { decodeFunctionData, parseEventLogs, type Address, type Hex } from "viem";
+import { decodeFunctionData, getAddress, parseEventLogs, type Address, type Hex } from "viem";
+import { evidenceAnchorAbi } from "../../keeper/src/abi/evidenceAnchor.ts";
 import { loanBookAbi } from "../../keeper/src/abi/loanBook.ts";
+import type { ContactMessageState } from "../../keeper/src/adapters/store/contacts.ts";
 import { openStore } from "../../keeper/src/adapters/store/openStore.ts";
 import { LoanStatus } from "../../keeper/src/core/decisions.ts";
 import type { World } from "./createWorld.ts";
+import { messageIdOfLetter, readContacts, type ContactFacts } from "./readContacts.ts";
 import { readKeeperTransactions, type KeeperTransaction } from "./readKeeperTransactions.ts";
+import { lettersPathOf } from "./startDemoKeeper.ts";
 
 const STATUS_NAMES = new Map<number, string>(Object.entries(LoanStatus).map(([name, value]) => [value, name]));
 /** Blocks per `eth_getLogs`. */
@@ -20,6 +25,37 @@ export interface ActionCounts {
   failed: number;
   planned: number;
   sent: number;
+}
+
+/** The contact desk's work: messages to the borrowers, the letters filed, the contact log and its anchoring. */
+export interface ContactSummary {
+  /** Messages by state. */
+  readonly messages: Readonly<Record<ContactMessageState, number>>;
+  /** Messages by kind (reminder, notice...) and state. */
+  readonly byKind: Readonly<Record<string, Readonly<Record<ContactMessageState, number>>>>;
+  /** Messages by the borrower's time zone and state: where the quiet hours held letters back. */
+  readonly byTimeZone: Readonly<Record<string, Readonly<Record<ContactMessageState, number>>>>;
+  /** Messages still waiting at the end, by why (`quiet_hours`, `daily_limit`, `objection_open`, `retry`). */
+  readonly waitingBy: Readonly<Record<string, number>>;
+  /**
+   * Messages sent later than they were written, having waited for quiet hours, the daily limit or an objection
+   * (the store keeps no history of the reasons: a message that waited went out after its `notBefore`).
+   */
+  readonly sentAfterWaiting: number;
+  /** Lines in the letters file, the messages they carry (distinct ids), repeats, and letters by language. */
+  readonly letters: {
+    readonly lines: number;
+    readonly messages: number;
+    readonly duplicates: number;
+    readonly byLocale: Readonly<Record<string, number>>;
+  };
+  readonly logEntries: number;
+  /** Batches of the contact log closed, and those whose anchoring action is done (mined on chain). */
+  readonly batches: { readonly closed: number; readonly anchored: number; readonly anchoredEntries: number };
+  /** Log entries in no batch yet (the open tail). */
+  readonly unanchoredEntries: number;
+  /** The last entry of the last batch anchored on chain (null: none anchored): one whose proof can be shown. */
+  readonly lastAnchoredEntry: number | null;
 }
 
 export interface DemoSummary {
@@ -56,6 +92,7 @@ export interface DemoSummary {
     readonly defaults: { keeper: number; others: number };
     readonly breaches: { keeper: number; others: number };
   };
+  readonly contact: ContactSummary;
   /**
    * SHA-256 of each loan's final facts (status, flags, balance, installments paid, what it owes) and of every keeper
    * action key with its state: the same seed over the same days gives the same digest.
@@ -156,9 +193,10 @@ export async function readSummary({ world, dbPath, keeper }: ReadSummaryParamete
   for (const tx of list) {
     let name = "unknown";
     try {
-      name = decodeFunctionData({ abi: loanBookAbi, data: tx.input }).functionName;
+      const abi = tx.to === getAddress(world.evidenceAnchor) ? evidenceAnchorAbi : loanBookAbi;
+      name = decodeFunctionData({ abi, data: tx.input }).functionName;
     } catch {
-      // not a loan book call
+      // neither a loan book nor an evidence anchor call
     }
     const entry = (byFunction[name] ??= { transactions: 0, gasUsed: 0n });
     entry.transactions++;
@@ -207,6 +245,61 @@ export async function readSummary({ world, dbPath, keeper }: ReadSummaryParamete
     keeperTransactions: { count: list.length, reverted, gasUsed, byFunction, list },
     events,
     keeperActors,
+    contact: summarizeContacts(readContacts({ dbPath, lettersPath: lettersPathOf(dbPath) })),
     digest: `0x${hash.digest("hex")}`,
+  };
+}
+
+const noMessages = (): Record<ContactMessageState, number> => ({ sent: 0, waiting: 0, cancelled: 0, failed: 0 });
+
+/**
+ * @example
+ * summarizeContacts(readContacts({ dbPath, lettersPath })).messages.sent;
+ */
+export function summarizeContacts(facts: ContactFacts): ContactSummary {
+  const messages = noMessages();
+  const byKind: Record<string, Record<ContactMessageState, number>> = {};
+  const byTimeZone: Record<string, Record<ContactMessageState, number>> = {};
+  const waitingBy: Record<string, number> = {};
+  for (const message of facts.messages) {
+    messages[message.state]++;
+    (byKind[message.kind] ??= noMessages())[message.state]++;
+    (byTimeZone[message.timeZone] ??= noMessages())[message.state]++;
+    if (message.state === "waiting") {
+      const reason = message.waitReason ?? "due";
+      waitingBy[reason] = (waitingBy[reason] ?? 0) + 1;
+    }
+  }
+  const notBefore = new Map(facts.messages.map((message) => [message.id, message.notBefore]));
+  const sentAfterWaiting = facts.log.filter((entry) => entry.sentAt > notBefore.get(entry.messageId)!).length;
+  const letterIds = new Set(facts.letters.map(messageIdOfLetter));
+  const byLocale: Record<string, number> = {};
+  const seen = new Set<string>();
+  for (const letter of facts.letters) {
+    if (seen.has(letter.id)) continue;
+    seen.add(letter.id);
+    byLocale[letter.locale] = (byLocale[letter.locale] ?? 0) + 1;
+  }
+  const anchored = facts.anchors.filter((anchor) => anchor.actionState === "done");
+  return {
+    messages,
+    byKind,
+    byTimeZone,
+    waitingBy,
+    sentAfterWaiting,
+    letters: {
+      lines: facts.letters.length,
+      messages: letterIds.size,
+      duplicates: facts.letters.length - letterIds.size,
+      byLocale,
+    },
+    logEntries: facts.log.length,
+    batches: {
+      closed: facts.anchors.length,
+      anchored: anchored.length,
+      anchoredEntries: anchored.reduce((sum, anchor) => sum + anchor.count, 0),
+    },
+    unanchoredEntries: facts.log.filter((entry) => entry.anchorId === null).length,
+    lastAnchoredEntry: anchored.length === 0 ? null : anchored[anchored.length - 1].lastEntry,
   };
 }

@@ -1,7 +1,10 @@
 /**
  * Starts the keeper as its own process (`node keeper/src/index.ts`) on the demo's chain and loan book: the keeper's
  * key is account #2's, its bank signer account #3's (registered by the lender in `deployLocalStack`), no
- * confirmation depth (a local chain does not reorganise), a 50 ms poll, JSON-RPC batches, its database fresh.
+ * confirmation depth (a local chain does not reorganise), a 50 ms poll, JSON-RPC batches, its database fresh. The demo
+ * bank may post to its webhook and the demo operator use its operator routes (`demoCredentials.ts`); its letters go
+ * to `letters.jsonl` beside the database, and its contact log is anchored in batches of 64 entries, or fewer once the
+ * oldest waited a (simulated) day. The borrowers' contact details are the caller's to set (`borrowerContacts.ts`).
  */
 import { mkdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -13,6 +16,7 @@ import {
 } from "../../keeper/e2e/support/keeperProcess.ts";
 import { hardhatKey, ROLE_INDEX } from "./accounts.ts";
 import type { World } from "./createWorld.ts";
+import { demoCredentialsEnv } from "./demoCredentials.ts";
 import { createKeeperLink, type KeeperLink } from "./keeperLink.ts";
 
 export interface StartDemoKeeperParameters {
@@ -43,6 +47,12 @@ export interface DemoKeeper {
 
 const STARTUP_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 10_000;
+/** A contact log batch is closed at this many entries, or once its oldest entry is a day old (chain time). */
+const ANCHOR_BATCH_SIZE = 64;
+const ANCHOR_MAX_AGE_SECONDS = 86_400;
+
+/** The letters file of the keeper whose database is `dbPath`. */
+export const lettersPathOf = (dbPath: string): string => join(dirname(dbPath), "letters.jsonl");
 
 /**
  * @example
@@ -52,7 +62,7 @@ const STOP_GRACE_MS = 10_000;
 export async function startDemoKeeper(parameters: StartDemoKeeperParameters): Promise<DemoKeeper> {
   const { world, dbPath, logFile } = parameters;
   mkdirSync(dirname(dbPath), { recursive: true });
-  const lettersPath = join(dirname(dbPath), "letters.jsonl");
+  const lettersPath = lettersPathOf(dbPath);
   if (!parameters.keepDatabase) {
     for (const suffix of ["", "-wal", "-shm"]) rmSync(`${dbPath}${suffix}`, { force: true });
     rmSync(lettersPath, { force: true });
@@ -80,6 +90,9 @@ export async function startDemoKeeper(parameters: StartDemoKeeperParameters): Pr
       KEEPER_LOG_LEVEL: parameters.logLevel ?? "warn",
       // A local node takes JSON-RPC batches of any size.
       KEEPER_RPC_BATCH_SIZE: "100",
+      KEEPER_ANCHOR_BATCH_SIZE: String(ANCHOR_BATCH_SIZE),
+      KEEPER_ANCHOR_MAX_AGE_SECONDS: String(ANCHOR_MAX_AGE_SECONDS),
+      ...demoCredentialsEnv(),
       ...parameters.env,
     },
     logFile,

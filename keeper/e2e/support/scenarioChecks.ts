@@ -1,18 +1,23 @@
 /**
  * What a played demo scenario must show, for the end-to-end tests that play one (`demo.test.ts`, `flakyRpc.test.ts`):
  * the keeper declared every default and recorded the breach, relayed each bank payment once, pulled each auto-debit
- * once, carried no action twice and sent nothing it cannot account for; the borrowers who pay end in good standing.
- * Each check throws (chai) on the first thing wrong.
+ * once, carried no action twice and sent nothing it cannot account for; the borrowers who pay end in good standing;
+ * each contact sent once, outside the borrower's quiet hours, filed in the letters file and logged in exactly one
+ * batch anchored on chain (or in the open tail). Each check throws (chai) on the first thing wrong.
  */
 import { expect } from "chai";
 import { getAddress, parseEventLogs, toFunctionSelector, type Address, type Hash, type Log } from "viem";
+import { evidenceAnchorAbi } from "../../src/abi/evidenceAnchor.ts";
 import { loanBookAbi } from "../../src/abi/loanBook.ts";
 import { openStore } from "../../src/adapters/store/openStore.ts";
+import { DEFAULT_QUIET_HOURS, isQuietAt, localTimeOf } from "../../src/core/contact/contactWindow.ts";
 import { LoanStatus } from "../../src/core/decisions.ts";
 import { isDefaulting, type Behaviour } from "../../../scripts/demo/behaviours.ts";
 import type { World } from "../../../scripts/demo/createWorld.ts";
+import { messageIdOfLetter, readContacts, type ContactFacts } from "../../../scripts/demo/readContacts.ts";
 import type { KeeperTransaction } from "../../../scripts/demo/readKeeperTransactions.ts";
 import { readSummary, type DemoSummary } from "../../../scripts/demo/readSummary.ts";
+import { lettersPathOf } from "../../../scripts/demo/startDemoKeeper.ts";
 
 /** A played scenario, read once it is over. */
 export interface ScenarioRun {
@@ -26,6 +31,8 @@ export interface ScenarioRun {
   readonly logs: readonly Log[];
   /** The keeper account's transactions on chain, in block order. */
   readonly keeperTransactions: readonly KeeperTransaction[];
+  /** The contact desk's messages, log, batches and letters file. */
+  readonly contacts: ContactFacts;
 }
 
 /** Refusals that say the thing was done already: a batch entry skipped for one of these was sent twice. */
@@ -48,7 +55,8 @@ export async function readScenarioRun(parameters: {
   const head = await client.getBlockNumber({ cacheTime: 0 });
   const logs = await client.getLogs({ address: world.loanBook, fromBlock: world.deployBlock, toBlock: head });
   const keeperTransactions = summary.keeperTransactions.list;
-  return { ...parameters, summary, logs, keeperTransactions };
+  const contacts = readContacts({ dbPath: parameters.dbPath, lettersPath: lettersPathOf(parameters.dbPath) });
+  return { ...parameters, summary, logs, keeperTransactions, contacts };
 }
 
 export const keeperAddressOf = (world: World): Address => getAddress(world.accounts.keeper.address);
@@ -244,4 +252,95 @@ export async function expectKeeperTransactionsAccountedFor(run: ScenarioRun): Pr
     .filter((event) => errorNames.has(event.args.reason))
     .map((event) => `loan ${event.args.loanId}: ${errorNames.get(event.args.reason)}`);
   expect(repeats, "batch entries refused as done already").to.deep.equal([]);
+}
+
+/**
+ * Each contact sent once and accounted for: one contact log entry per sent message (and only for sent ones), the
+ * letters file holding each sent message's letter and nothing else, every entry in exactly one batch (its entries
+ * contiguous, its count right) or in the open tail after the last batch, each batch's `anchorContactLog` action done
+ * and its root anchored on chain by the keeper with the same range. The file sink delivers at least once: a crash
+ * between filing a letter and recording it sent files it again, so repeated lines are returned, and refused unless
+ * `allowDuplicateLetters` (the crash test).
+ *
+ * @example
+ * const { duplicateLetters } = await expectContactsAccountedFor(run, { allowDuplicateLetters: false });
+ */
+export async function expectContactsAccountedFor(
+  run: Pick<ScenarioRun, "world" | "contacts">,
+  { allowDuplicateLetters }: { allowDuplicateLetters: boolean },
+): Promise<{ duplicateLetters: string[] }> {
+  const { world, contacts } = run;
+  const { messages, log, anchors, letters } = contacts;
+  expect(log.length, "contacts made").to.be.greaterThan(0);
+
+  // One log entry per sent message, none for another.
+  const logged = log.map((entry) => entry.messageId);
+  expect(new Set(logged).size, "contact_log.message_id unique").to.equal(logged.length);
+  const sent = messages.filter((message) => message.state === "sent").map((message) => message.id);
+  expect(
+    [...logged].sort((a, b) => a - b),
+    "logged messages are the sent ones",
+  ).to.deep.equal(sent);
+
+  // The letters file: one letter per sent message (by id); repeats are a redelivery after a crash.
+  expect(contacts.tornLetters, "torn lines in the letters file").to.equal(0);
+  const filed = new Map<string, number>();
+  for (const letter of letters) filed.set(letter.id, (filed.get(letter.id) ?? 0) + 1);
+  expect(
+    [...new Set(letters.map(messageIdOfLetter))].sort((a, b) => a - b),
+    "messages in the letters file",
+  ).to.deep.equal(sent);
+  const duplicateLetters = [...filed].filter(([, n]) => n > 1).map(([id, n]) => `${id} x${n}`);
+  if (!allowDuplicateLetters) expect(duplicateLetters, "letters filed twice").to.deep.equal([]);
+
+  // Every entry in exactly one batch, batches contiguous, then the open tail.
+  let next = 0;
+  for (const anchor of anchors) {
+    const inBatch = log.filter((entry) => entry.anchorId === anchor.id);
+    expect(inBatch.length, `batch ${anchor.id}'s count`).to.equal(anchor.count);
+    expect(log.slice(next, next + anchor.count), `batch ${anchor.id}'s entries, in log order`).to.deep.equal(inBatch);
+    expect([inBatch[0].id, inBatch[inBatch.length - 1].id]).to.deep.equal([anchor.firstEntry, anchor.lastEntry]);
+    expect(anchor.actionState, `batch ${anchor.id}'s anchoring action`).to.equal("done");
+    next += anchor.count;
+  }
+  expect(
+    log.slice(next).filter((entry) => entry.anchorId !== null),
+    "entries after the last batch",
+  ).to.deep.equal([]);
+  expect(anchors.length, "batches anchored").to.be.greaterThan(0);
+
+  // Each root on chain, anchored by the keeper, with the batch's range.
+  const keeper = keeperAddressOf(world);
+  for (const anchor of anchors) {
+    const onChain = await world.rpc.client.readContract({
+      address: world.evidenceAnchor,
+      abi: evidenceAnchorAbi,
+      functionName: "anchorOf",
+      args: [keeper, anchor.root],
+    });
+    expect(
+      { by: getAddress(onChain.anchoredBy), first: onChain.firstEntry, last: onChain.lastEntry, count: onChain.count },
+      `batch ${anchor.id} (${anchor.root}) on chain`,
+    ).to.deep.equal({
+      by: keeper,
+      first: BigInt(anchor.firstEntry),
+      last: BigInt(anchor.lastEntry),
+      count: anchor.count,
+    });
+  }
+  return { duplicateLetters };
+}
+
+/** No contact went out inside the quiet hours (22:00 to 08:00) of the zone its borrower lives in. */
+export function expectNoContactInQuietHours(run: Pick<ScenarioRun, "contacts">): void {
+  const { log } = run.contacts;
+  expect(log.length, "contacts made").to.be.greaterThan(0);
+  const quiet = log
+    .map((entry) => ({ entry, local: localTimeOf(entry.sentAt, entry.timeZone) }))
+    .filter(({ local }) => isQuietAt(local.secondOfDay, DEFAULT_QUIET_HOURS))
+    .map(
+      ({ entry, local }) =>
+        `contact #${entry.id} (loan ${entry.loanId}) at ${local.date} ${local.secondOfDay} s in ${entry.timeZone}`,
+    );
+  expect(quiet, "contacts inside quiet hours").to.deep.equal([]);
 }
