@@ -167,7 +167,7 @@ describe("operator routes", () => {
         anchorMaxAgeSeconds: 3_600n,
       },
       logger: pino({ level: "silent" }),
-      clock: Date.now,
+      clock: () => 1_000,
     });
     // Noon in New York (borrower A's zone, set above).
     const noon = BigInt(Date.UTC(2026, 10, 27, 17, 0) / 1000);

@@ -135,6 +135,30 @@ describe("contact desk", () => {
     expect(await desk.deliver(MORNING_SHANGHAI + HOUR)).to.equal(0);
   });
 
+  it("judges the rules at the wall clock when it is ahead of the processed block (a live chain's confirmations)", async () => {
+    store = openStore(join(dir, `store-${file++}.sqlite`));
+    store.upsertLoan(loanOf(1n, { borrower: BORROWER_A }));
+    store.replaceInstallments(1n, 10n, [
+      { number: 1, dueTime: MORNING_SHANGHAI + 3n * DAY, principal: 1n, interest: 0n, paid: 0n },
+    ]);
+    const sink = scriptedChannel("letters");
+    // The processed block says 21:59:50 in Shanghai; the wall clock says 22:00:10.
+    const block = LATE_EVENING_SHANGHAI - 90n * 60n - 10n;
+    const wallMs = Number(LATE_EVENING_SHANGHAI - 90n * 60n + 10n) * 1000;
+    const desk = createContactDesk({
+      store,
+      channels: new Map([["letters", sink.channel]]),
+      policy: POLICY,
+      logger: pino({ level: "silent" }),
+      clock: () => wallMs,
+    });
+    queue(desk, 1n, "remindBeforeDue", block);
+    expect(await desk.deliver(block)).to.equal(0);
+    expect(sink.sent).to.have.length(0);
+    const [message] = store.contacts.listContactMessages({ limit: 1, offset: 0 }).messages;
+    expect(message).to.include({ waitReason: "quiet_hours", notBefore: MORNING_SHANGHAI });
+  });
+
   it("keeps a borrower's own zone: 22:00 at Kiritimati is 08:00 UTC, so a morning in UTC is the night there", async () => {
     const desk = setUp();
     store.contacts.setBorrowerContact(

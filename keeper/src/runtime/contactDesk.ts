@@ -4,8 +4,8 @@
  *
  * - `queue` runs inside the executor's SQLite transaction that marks the action done: the message is rendered once
  *   (in the borrower's language and zone) and its content hash fixed, so the action and its message commit together.
- * - `deliver` sends the messages whose moment has come, by chain time (on a live chain the block time follows the
- *   wall clock; in the demo it is the simulated day). The rules (`core/contact/contactWindow.ts`): none between
+ * - `deliver` sends the messages whose moment has come, by chain time or the wall clock, whichever is later (on a
+ *   live chain the wall clock, a little ahead of the processed block; in the demo the simulated day). The rules (`core/contact/contactWindow.ts`): none between
  *   22:00 and 08:00 in the borrower's IANA zone, at most `dailyLimit` a local day, none while an objection is open;
  *   a message that would break one waits for the next allowed moment. A message whose reason is gone (the loan paid
  *   off, the installment paid, the default annulled) is cancelled, not sent.
@@ -297,11 +297,17 @@ export function createContactDesk(parameters: CreateContactDeskParameters) {
       }
     },
 
-    /** Delivers the messages due at chain time `now`; returns how many were sent. */
+    /**
+     * Delivers the messages due; returns how many were sent. The rules are judged at the later of chain time `now`
+     * (the processed block's) and the wall clock: on a live chain the processed block trails the head by the
+     * confirmation depth, and a letter must not go at 22:00:20 because the block it read was sealed at 21:59:56.
+     */
     async deliver(now: bigint): Promise<number> {
+      const wall = BigInt(Math.floor(clock() / 1000));
+      const at = wall > now ? wall : now;
       let sent = 0;
-      for (const message of store.contacts.dueContactMessages(now, DELIVERIES_PER_PASS)) {
-        if ((await deliverOne(message, now)) === "sent") sent++;
+      for (const message of store.contacts.dueContactMessages(at, DELIVERIES_PER_PASS)) {
+        if ((await deliverOne(message, at)) === "sent") sent++;
       }
       return sent;
     },
