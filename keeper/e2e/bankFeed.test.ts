@@ -75,8 +75,7 @@ describe("bank feeds and contact evidence through the keeper process", { timeout
     });
     return { status: response.status, body: await response.json() };
   };
-  const records = async (): Promise<any[]> =>
-    ((await (await fetch(`${keeper!.url}/bank/records?limit=100`)).json()) as { records: any[] }).records;
+  const records = async (): Promise<any[]> => (await call("GET", "/bank/records?limit=100")).body.records as any[];
   const recordOf = async (reference: string) => (await records()).find((r) => r.bankReference === reference);
   /** Polls `check` until it returns a value (not undefined), mining nothing: the keeper's own sends mine blocks. */
   async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
@@ -152,7 +151,9 @@ describe("bank feeds and contact evidence through the keeper process", { timeout
     }
     expect((await records()).length).to.equal(before);
     // The signed but invalid ones are kept in quarantine, for a person to read.
-    const quarantine = (await (await fetch(`${keeper!.url}/bank/quarantine`)).json()) as { total: number };
+    // Readable by an operator (or a lender) only: it holds what the banks sent, payers' words included.
+    expect((await fetch(`${keeper!.url}/bank/quarantine`)).status).to.equal(401);
+    const quarantine = (await call("GET", "/bank/quarantine")).body as { total: number };
     expect(quarantine.total).to.equal(3);
   });
 

@@ -82,12 +82,28 @@ describe("buildConfig", () => {
         anchorBatchSize: 64,
         anchorMaxAgeSeconds: 3600,
       },
+      webOrigins: [],
     });
     expect(Object.isFrozen(config)).to.equal(true);
     expect(Object.isFrozen(config.bankWebhookSecrets)).to.equal(true);
     expect(() => {
       (config as { httpPort: number }).httpPort = 1;
     }).to.throw(TypeError);
+  });
+
+  it("web origins: a comma-separated list or a JSON array of origins, anything more refused", () => {
+    expect(
+      buildConfig({ env: { KEEPER_WEB_ORIGINS: "https://loans.example.com, http://127.0.0.1:8080/" } }).webOrigins,
+    ).to.deep.equal(["https://loans.example.com", "http://127.0.0.1:8080"]);
+    expect(buildConfig({ env: {}, argv: ["--web-origins", '["https://a.example.org"]'] }).webOrigins).to.deep.equal([
+      "https://a.example.org",
+    ]);
+    for (const bad of ["https://loans.example.com/app", "ftp://loans.example.com", "loans.example.com"]) {
+      expect(() => buildConfig({ env: { KEEPER_WEB_ORIGINS: bad } }), bad)
+        .to.throw(ConfigError)
+        .with.property("message")
+        .that.matches(/webOrigins \(KEEPER_WEB_ORIGINS/);
+    }
   });
 
   it("contact settings: quiet hours, zone and the webhook channel, each checked", () => {

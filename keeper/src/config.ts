@@ -66,6 +66,12 @@ interface KeeperConfigBase {
   readonly evidenceAnchorAddress: Address | null;
   /** Borrower contact: the rules, the defaults for a borrower without contact details, and the channels. */
   readonly contact: ContactConfig;
+  /**
+   * The origins the web app is served on (`https://loans.example.com`): a Sign-In with Ethereum message must name
+   * one of them as its domain and URI, and a signed-in browser's writes must come from one. Empty: the keeper's own
+   * address, `http://127.0.0.1:<port>` and `http://localhost:<port>`.
+   */
+  readonly webOrigins: readonly string[];
 }
 
 /** How the keeper contacts borrowers. */
@@ -239,13 +245,35 @@ const privateKey = z
 const httpUrl = z
   .string({ message: "must be an http(s) URL" })
   .url({ message: "must be an http(s) URL" })
-  .refine((url) => /^https?:$/.test(new URL(url).protocol), { message: "must be an http(s) URL" });
+  .refine((url) => URL.canParse(url) && /^https?:$/.test(new URL(url).protocol), { message: "must be an http(s) URL" });
 
 const address = z
   .string({ message: "must be a 0x address (40 hex digits)" })
   .regex(HEX_ADDRESS, { message: "must be a 0x address (40 hex digits)" })
   .refine((value) => isAddress(value), { message: "has a wrong EIP-55 checksum (mixed case)" })
   .transform((value) => getAddress(value));
+
+/** `https://loans.example.com,http://127.0.0.1:8080` (or a JSON array): origins, scheme and host[:port] only. */
+const webOrigins = z.preprocess(
+  (value) => {
+    if (typeof value !== "string") return value;
+    const text = value.trim();
+    if (text.startsWith("[")) {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        return value;
+      }
+    }
+    return text.split(",").map((origin) => origin.trim());
+  },
+  z.array(
+    httpUrl.refine((url) => URL.canParse(url) && new URL(url).origin === url.replace(/\/$/, ""), {
+      message: "must be an origin: scheme and host[:port], e.g. https://loans.example.com",
+    }),
+    { message: "must be comma-separated http(s) origins, e.g. https://loans.example.com" },
+  ),
+);
 
 const fields = {
   rpcUrl: { env: "KEEPER_RPC_URL", secret: false, schema: httpUrl },
@@ -302,6 +330,7 @@ const fields = {
   lenderName: { env: "KEEPER_LENDER_NAME", secret: false, schema: text("must be the lender's name") },
   anchorBatchSize: { env: "KEEPER_ANCHOR_BATCH_SIZE", secret: false, schema: integer(1, 10_000) },
   anchorMaxAgeSeconds: { env: "KEEPER_ANCHOR_MAX_AGE_SECONDS", secret: false, schema: integer(1, 30 * 86_400) },
+  webOrigins: { env: "KEEPER_WEB_ORIGINS", secret: false, schema: webOrigins },
 } as const;
 
 type Field = keyof typeof fields;
@@ -447,6 +476,7 @@ export function buildConfig({ env, argv = [], readFile = readUtf8 }: BuildConfig
       anchorBatchSize: values.anchorBatchSize ?? DEFAULTS.anchorBatchSize,
       anchorMaxAgeSeconds: values.anchorMaxAgeSeconds ?? DEFAULTS.anchorMaxAgeSeconds,
     }),
+    webOrigins: Object.freeze((values.webOrigins ?? []).map((origin) => new URL(origin).origin)),
   };
   // Both are present in RPC mode, or an issue was thrown above.
   const config: KeeperConfig =

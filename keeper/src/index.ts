@@ -23,6 +23,8 @@ import { createKeeper } from "./runtime/keeper.ts";
 import { connectChain } from "./runtime/connectChain.ts";
 import { createMetrics } from "./runtime/metrics.ts";
 import { createHttpServer, type ListeningHttpServer } from "./http/createHttpServer.ts";
+import { createChainRoleReader, createRoleResolver } from "./http/auth/roles.ts";
+import { createChainSignatureVerifier } from "./http/auth/signIn.ts";
 import { createContactDesk } from "./runtime/contactDesk.ts";
 import type { ContactChannel } from "./adapters/notify/channel.ts";
 import { createFileSinkChannel } from "./adapters/notify/createFileSinkChannel.ts";
@@ -167,11 +169,24 @@ export async function startKeeper(config: KeeperConfig, logger: Logger): Promise
       clock: Date.now,
       chainNow,
       bank: { store, secrets: config.bankWebhookSecrets },
+      portfolio: store.portfolio,
+      display: { tokenDecimals: config.contact.tokenDecimals, currency: config.contact.currency },
       operator: {
         store,
         tokens: config.operatorTokens,
         channels: [...channels.keys()],
         evidenceAnchor,
+      },
+      auth: {
+        store,
+        chainId,
+        resolveRoles: createRoleResolver({
+          readRole: createChainRoleReader({ client, loanBook }),
+          isBorrower: (address) => readModel.listLoans({ borrower: address, limit: 1, now: 0n }).total > 0,
+          clock: Date.now,
+        }),
+        verifySignature: createChainSignatureVerifier(client),
+        origins: config.webOrigins,
       },
     }).listen(config.httpPort, config.httpHost);
     loop = keeper.run(controller.signal);

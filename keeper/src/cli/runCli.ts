@@ -4,11 +4,12 @@
  */
 import { MathRuleError } from "../core/mathError.ts";
 import { EXIT_INTERNAL_ERROR, EXIT_OK, EXIT_USAGE, UsageError, type CliIo, type Command } from "./command.ts";
+import { apiKeyCommand } from "./commands/apiKey.ts";
 import { bankCommand } from "./commands/bank.ts";
 import { scheduleCommand } from "./commands/schedule.ts";
 
 /** Every command, in the order `loanbook --help` lists them. */
-export const COMMANDS: readonly Command[] = [scheduleCommand, bankCommand];
+export const COMMANDS: readonly Command[] = [scheduleCommand, bankCommand, apiKeyCommand];
 
 const PROGRAM = "loanbook";
 

@@ -8,6 +8,8 @@ import { createLogger } from "../runtime/logger.ts";
 import { createMetrics, type KeeperStatus } from "../runtime/metrics.ts";
 import { createHttpServer, type ListeningHttpServer } from "./createHttpServer.ts";
 
+const OPERATOR_TOKEN = "o".repeat(40);
+
 const SECRET = "whsec-icbc-0123456789abcdef0123456789abcdef";
 
 /** Entry 8 of the ICBC fixture, as the bank's webhook reports it (amount in token base units, 6 decimals). */
@@ -38,7 +40,7 @@ async function post(body: object | string, secret = SECRET): Promise<{ status: n
 }
 
 const get = async (path: string) => {
-  const response = await fetch(server.url + path);
+  const response = await fetch(server.url + path, { headers: { Authorization: `Bearer ${OPERATOR_TOKEN}` } });
   return { status: response.status, body: (await response.json()) as any };
 };
 
@@ -57,6 +59,8 @@ describe("the bank webhook and statement files together", () => {
       clock: () => WALL_MS,
       chainNow: () => 0n,
       bank: { store: temp.store, secrets: { icbc: SECRET } },
+      // Reading the quarantine takes a lender or an operator's token.
+      operator: { store: temp.store, tokens: { ops: OPERATOR_TOKEN }, channels: ["letters"], evidenceAnchor: null },
     }).listen(0);
   });
   after(async () => {

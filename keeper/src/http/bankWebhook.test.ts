@@ -10,6 +10,8 @@ import { createLogger } from "../runtime/logger.ts";
 import { createMetrics, type KeeperStatus } from "../runtime/metrics.ts";
 import { createHttpServer, type ListeningHttpServer } from "./createHttpServer.ts";
 
+const OPERATOR_TOKEN = "o".repeat(40);
+
 const SECRET_A = "whsec-a-0123456789abcdef0123456789abcdef";
 const SECRET_B = "whsec-b-0123456789abcdef0123456789abcdef";
 /** The keeper's wall clock in the tests, unix seconds. */
@@ -64,6 +66,8 @@ async function start(secrets: Record<string, string> = { bank_a: SECRET_A, bank_
     clock: () => WALL_S * 1000,
     chainNow: () => NOW,
     bank: { store, secrets },
+    // Reading the records takes a lender or an operator's token.
+    operator: { store, tokens: { ops: OPERATOR_TOKEN }, channels: ["letters"], evidenceAnchor: null },
   }).listen(0);
   const json = async (response: Response) => ({ status: response.status, body: await response.json() });
   return {
@@ -79,7 +83,8 @@ async function start(secrets: Record<string, string> = { bank_a: SECRET_A, bank_
       if (header !== null) headers["Bank-Signature"] = header;
       return json(await fetch(`${server.url}/bank/webhook`, { method: "POST", headers, body: text }));
     },
-    get: async (path) => json(await fetch(server.url + path)),
+    get: async (path) =>
+      json(await fetch(server.url + path, { headers: { Authorization: `Bearer ${OPERATOR_TOKEN}` } })),
     count: () => store.listBankRecords({ limit: 1, offset: 0 }).total,
     async close() {
       await server.close();
@@ -278,6 +283,13 @@ describe("GET /bank/records", () => {
     }
   });
   after(() => app.close());
+
+  it("takes an operator's token (or a lender's session, auth/auth.test.ts) to read the records", async () => {
+    const anonymous = await fetch(`${app.server.url}/bank/records`);
+    expect(anonymous.status).to.equal(401);
+    const wrong = await fetch(`${app.server.url}/bank/records`, { headers: { Authorization: "Bearer nope" } });
+    expect(wrong.status).to.equal(401);
+  });
 
   it("lists the suspense queue newest first with reasons, paginated", async () => {
     const { status, body } = await app.get("/bank/records?state=suspense");

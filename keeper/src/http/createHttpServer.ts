@@ -15,7 +15,16 @@ import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, type LoanSummary, type ReadModel } 
 import type { KeeperStatus, Metrics } from "../runtime/metrics.ts";
 import { createBankWebhookRouter, type BankWebhookStore } from "./bankWebhook.ts";
 import { createOperatorRouter, type CreateOperatorRouterParameters } from "./operatorRoutes.ts";
+import { requireOperator } from "./operatorAuth.ts";
+import { createAuth, type Auth, type AuthLocals } from "./auth/requireAuth.ts";
+import type { ResolveRoles } from "./auth/roles.ts";
+import { createSignInRouter, type VerifySignature } from "./auth/signIn.ts";
+import type { Sessions } from "../adapters/store/sessions.ts";
+import type { LoanRecord } from "../adapters/store/types.ts";
+import { createPortfolioRouter } from "./portfolioRoutes.ts";
+import type { Portfolio } from "../adapters/store/portfolio.ts";
 import { badRequest, DECIMAL, integerParameter } from "./validation.ts";
+import { createWebAppRouter, type CreateWebAppRouterParameters } from "./webApp.ts";
 
 /** `/health` answers 200 only if a tick completed this recently (wall clock, ms). */
 export const HEALTH_MAX_TICK_AGE_MS = 30_000;
@@ -37,6 +46,28 @@ export interface CreateHttpServerParameters {
   };
   /** The operators' routes (`operatorRoutes.ts`); without it they answer 404. */
   readonly operator?: Omit<CreateOperatorRouterParameters, "logger">;
+  /**
+   * Sign-in and roles (`auth/`): `/auth/*`, `/api/me/loans`, and the lender role (or an operator token) on
+   * `GET /bank/records` and `GET /bank/quarantine`. Without it those two take an operator token only, and the rest
+   * answer 404.
+   */
+  readonly auth?: {
+    readonly store: {
+      readonly sessions: Sessions;
+      transaction<T>(fn: () => T): T;
+      getLoan(id: bigint): LoanRecord | undefined;
+    };
+    /** The keeper's chain: a sign-in message for another is refused. */
+    readonly chainId: number;
+    readonly resolveRoles: ResolveRoles;
+    readonly verifySignature: VerifySignature;
+    /** The web app's origins; empty: `http://127.0.0.1:<port>` and `http://localhost:<port>` of the bound port. */
+    readonly origins: readonly string[];
+  };
+  /** How the web app writes amounts (the token's decimals, the currency's name); default 6 decimals, USD. */
+  readonly display?: CreateWebAppRouterParameters["display"];
+  /** The lender's portfolio (`portfolioRoutes.ts`); without it `GET /api/portfolio` answers 404. */
+  readonly portfolio?: Pick<Portfolio, "portfolioOf">;
 }
 
 export interface ListeningHttpServer {
@@ -101,6 +132,13 @@ const listLoansQuery = z
   })
   .strict();
 
+const pageQuery = z
+  .object({
+    limit: integerParameter("limit", 1, MAX_LIST_LIMIT).optional(),
+    offset: integerParameter("offset", 0, Number.MAX_SAFE_INTEGER).optional(),
+  })
+  .strict();
+
 const loanIdParameter = z.string().regex(DECIMAL, "Loan id must be a decimal integer").transform(BigInt);
 
 const loanJson = (loan: LoanSummary) => ({ ...loan, status: statusName(loan.status) });
@@ -135,6 +173,8 @@ function clientErrorStatus(error: unknown): number | undefined {
 export function createHttpServer(parameters: CreateHttpServerParameters): HttpServer {
   const { readModel, metrics, status, logger, clock, chainNow, bank } = parameters;
   const app = express();
+  /** The origins of the address bound, once listening: the web app's when none is configured. */
+  let boundOrigins: readonly string[] = [];
   app.disable("x-powered-by");
   app.set("json replacer", bigintReplacer);
   app.set("query parser", "simple");
@@ -187,8 +227,58 @@ export function createHttpServer(parameters: CreateHttpServerParameters): HttpSe
     response.json({ ...detail, loan: loanJson(detail.loan), asOf: now });
   });
 
+  // Who may read the bank records: a lender (its role read on chain now), an admin, or an operator's token.
+  const { auth } = parameters;
+  const operatorTokens = parameters.operator?.tokens ?? {};
+  const webOrigins = () => (auth !== undefined && auth.origins.length > 0 ? auth.origins : boundOrigins);
+  const guard: Auth | undefined =
+    auth === undefined
+      ? undefined
+      : createAuth({ store: auth.store, resolveRoles: auth.resolveRoles, operatorTokens, clock, origins: webOrigins });
+  const lenderOnly = guard?.requireRole("lender", "admin") ?? requireOperator(operatorTokens);
+  app.get(["/bank/records", "/bank/quarantine", "/api/portfolio"], lenderOnly);
+  // The portfolio: aggregates of the loan book at the chain time, read-only; a lender's (or an operator's) view.
+  if (parameters.portfolio !== undefined) app.use(createPortfolioRouter({ store: parameters.portfolio, chainNow }));
+  if (auth !== undefined && guard !== undefined) {
+    app.use(
+      createSignInRouter({
+        store: auth.store,
+        auth: guard,
+        chainId: auth.chainId,
+        verifySignature: auth.verifySignature,
+        origins: webOrigins,
+        clock,
+        logger,
+      }),
+    );
+    app.get("/api/me/loans", guard.requireSession, (request, response) => {
+      const query = pageQuery.safeParse(request.query);
+      if (!query.success) return badRequest(response, "Invalid query parameters", query.error);
+      const { principal } = response.locals as AuthLocals;
+      if (principal.kind === "operator") return;
+      const { limit = DEFAULT_LIST_LIMIT, offset = 0 } = query.data;
+      const now = chainNow();
+      const page = readModel.listLoans({ borrower: principal.address, limit, offset, now });
+      response.json({ loans: page.loans.map(loanJson), total: page.total, limit, offset, asOf: now });
+    });
+    const loanIdOf = (request: Request) => {
+      const id = loanIdParameter.safeParse(request.params.id);
+      return id.success ? id.data : null;
+    };
+    app.get("/api/me/loans/:id", guard.requireLoanAccess(loanIdOf), (request, response) => {
+      const now = chainNow();
+      const detail = readModel.loanDetail((response.locals as AuthLocals).loan!.id, now);
+      if (detail === null) {
+        response.status(404).json({ error: { code: "not_found", message: `No loan ${request.params.id}` } });
+        return;
+      }
+      response.json({ ...detail, loan: loanJson(detail.loan), asOf: now });
+    });
+  }
+
   if (bank !== undefined) app.use(createBankWebhookRouter({ ...bank, logger, clock }));
   if (parameters.operator !== undefined) app.use(createOperatorRouter({ ...parameters.operator, logger }));
+  app.use(createWebAppRouter({ display: parameters.display }));
 
   app.use((request: Request, response: Response) => {
     response.status(404).json({ error: { code: "not_found", message: `No route ${request.method} ${request.path}` } });
@@ -216,6 +306,13 @@ export function createHttpServer(parameters: CreateHttpServerParameters): HttpSe
           server.off("error", reject);
           const address = server.address() as AddressInfo;
           const hostname = address.family === "IPv6" ? `[${address.address}]` : address.address;
+          boundOrigins = [
+            ...new Set([
+              `http://${hostname}:${address.port}`,
+              `http://127.0.0.1:${address.port}`,
+              `http://localhost:${address.port}`,
+            ]),
+          ];
           resolve({
             url: `http://${hostname}:${address.port}`,
             port: address.port,

@@ -56,6 +56,7 @@ describe("applyMigrations", () => {
       { id: 4, name: "bank record reason" },
       { id: 5, name: "bank statements" },
       { id: 6, name: "borrower contact" },
+      { id: 7, name: "web sign-in" },
     ]);
     expect(tables).to.include.members([
       "schema_migrations",
@@ -76,6 +77,9 @@ describe("applyMigrations", () => {
       "borrower_contacts",
       "contact_messages",
       "contact_anchors",
+      "auth_nonces",
+      "auth_sessions",
+      "api_keys",
     ]);
     expect(journalMode).to.equal("wal");
   });

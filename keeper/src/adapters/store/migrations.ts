@@ -382,6 +382,37 @@ ALTER TABLE bank_records ADD COLUMN assigned_by TEXT;
 ALTER TABLE bank_records ADD COLUMN assigned_at_ms INTEGER;
 `;
 
+/**
+ * Sign-in for the web app and the lenders' API keys (`sessions.ts`): single-use SIWE nonces, sessions and keys kept
+ * only as SHA-256 hashes of the secrets (a copy of the database opens no session), times in wall-clock ms.
+ */
+const webSignIn = `
+CREATE TABLE auth_nonces (
+  nonce TEXT PRIMARY KEY,
+  created_at_ms INTEGER NOT NULL,
+  expires_at_ms INTEGER NOT NULL,
+  used_at_ms INTEGER
+);
+CREATE INDEX auth_nonces_expiry ON auth_nonces (expires_at_ms);
+
+CREATE TABLE auth_sessions (
+  id_hash TEXT PRIMARY KEY,
+  address TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  expires_at_ms INTEGER NOT NULL
+);
+CREATE INDEX auth_sessions_expiry ON auth_sessions (expires_at_ms);
+
+CREATE TABLE api_keys (
+  id INTEGER PRIMARY KEY,
+  lender TEXT NOT NULL,
+  name TEXT NOT NULL,
+  key_hash TEXT NOT NULL UNIQUE,
+  created_at_ms INTEGER NOT NULL,
+  revoked_at_ms INTEGER
+);
+`;
+
 /** Every migration, in order. Append only. */
 export const migrations: readonly Migration[] = [
   { id: 1, name: "initial schema", sql: initialSchema },
@@ -390,4 +421,5 @@ export const migrations: readonly Migration[] = [
   { id: 4, name: "bank record reason", sql: bankRecordReason },
   { id: 5, name: "bank statements", sql: bankStatements },
   { id: 6, name: "borrower contact", sql: borrowerContact },
+  { id: 7, name: "web sign-in", sql: webSignIn },
 ];

@@ -31,6 +31,8 @@ import type {
 import { createBankRecords } from "./bankRecords.ts";
 import { createBankSuspense, type AssignBankRecordResult } from "./bankSuspense.ts";
 import { createContacts, type Contacts } from "./contacts.ts";
+import { createPortfolio, type Portfolio } from "./portfolio.ts";
+import { createSessions, type Sessions } from "./sessions.ts";
 import { createBankStatements, type ListBankQuarantineParameters } from "./bankStatements.ts";
 import type {
   BankQuarantinePage,
@@ -125,6 +127,11 @@ export interface Store {
 
   /** Borrower contact: details, messages, the contact log and its anchor batches (`contacts.ts`). */
   readonly contacts: Contacts;
+
+  /** Web sign-in: SIWE nonces, sessions and the lenders' API keys (`sessions.ts`). */
+  readonly sessions: Sessions;
+  /** The lender's portfolio at a chain time (`portfolio.ts`). */
+  readonly portfolio: Portfolio;
 
   /** Synchronous read-only queries for the HTTP API and the metrics. */
   readonly readModel: ReadModel;
@@ -266,6 +273,8 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
     suspendBankRecord: (reference, reason) => suspense.suspendBankRecord(reference, reason, now()),
     bankRecordCounts: suspense.bankRecordCounts,
     contacts: createContacts(db),
+    sessions: createSessions(db),
+    portfolio: createPortfolio(db),
 
     readModel: createReadModel(db),
 

@@ -1,0 +1,214 @@
+/**
+ * The keeper's web app in real headless Chromium, against a keeper process on a local chain with a small loan book
+ * (the demo's world, 6 loans): a borrower connects its wallet (a viem account behind an injected EIP-1193 provider),
+ * sees its loan and what is due, follows an account switch, reads the app in Chinese, on a 375 px phone without
+ * sideways scrolling, and the page loads nothing from outside the machine. Screenshots go to `.keeper/screenshots/`.
+ */
+import { after, before, describe, it } from "node:test";
+import { expect } from "chai";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import { hexToBigInt, parseEther, verifyMessage, verifyTypedData, type Hex } from "viem";
+import { REPOSITORY_ROOT, startLocalChain, type LocalChain } from "../src/adapters/chain/localChain.ts";
+import { WEB_APP_CSP } from "../src/http/webApp.ts";
+import { createWorld, type World } from "../../scripts/demo/createWorld.ts";
+import { startDemoKeeper, type DemoKeeper } from "../../scripts/demo/startDemoKeeper.ts";
+import { launchChromium, type Chromium } from "./support/launchChromium.ts";
+import { createTestProvider, type TestProvider } from "./support/testProvider.ts";
+
+const LOANS = 6;
+const SEED = "browser-app";
+const SCREENSHOTS = join(REPOSITORY_ROOT, ".keeper", "screenshots");
+const PHONE = { width: 375, height: 812 };
+/** How long the page may take to show what a test waits for. */
+const UI_TIMEOUT_MS = 10_000;
+
+/** How far the page scrolls sideways (0: it fits). */
+const horizontalOverflow = (page: Page): Promise<number> =>
+  page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") as Promise<number>;
+
+/** Calls `window.ethereum.request` from the page, as the app (or a dapp) would. */
+const pageRequest = (page: Page, method: string, params: unknown[]): Promise<unknown> =>
+  page.evaluate(
+    ({ method, params }) =>
+      (globalThis as unknown as { ethereum: { request(r: object): Promise<unknown> } }).ethereum.request({
+        method,
+        params,
+      }),
+    { method, params },
+  );
+
+describe("the web app in headless Chromium", { timeout: 180_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), "keeper-browser-"));
+  let chain: LocalChain | undefined;
+  let keeper: DemoKeeper | undefined;
+  let browser: Chromium | undefined;
+  let world: World;
+  let wallet: TestProvider;
+  let page: Page;
+  const requests: string[] = [];
+  const problems: string[] = [];
+
+  const screenshot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const openRoute = async (route: string, ready: string) => {
+    await page.evaluate(`location.hash = "#/${route}"`);
+    await page.locator(ready).first().waitFor({ timeout: UI_TIMEOUT_MS });
+  };
+
+  before(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    chain = await startLocalChain({ port: 0 });
+    world = await createWorld({ rpcUrl: chain.url, loans: LOANS, seed: SEED, horizonDays: 30 });
+    keeper = await startDemoKeeper({ world, dbPath: join(dir, "keeper.sqlite"), logFile: join(dir, "keeper.log") });
+    await keeper.link.waitUntilCaughtUp();
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+    page.on("request", (request) => requests.push(request.url()));
+    page.on("console", (message) => {
+      if (message.type() === "error") problems.push(`console: ${message.text()}`);
+    });
+    page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+    wallet = createTestProvider({ account: world.loans[0]!.borrower, rpcUrl: chain.url });
+    await wallet.install(page);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await keeper?.stop();
+    await chain?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("redirects / to the app, served under a same-origin Content-Security-Policy", async () => {
+    const response = await page.goto(`${keeper!.url}/`);
+    expect(page.url()).to.equal(`${keeper!.url}/app/`);
+    expect(response?.status()).to.equal(200);
+    expect(await response?.headerValue("content-security-policy")).to.equal(WEB_APP_CSP);
+    await page.locator("h1").waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await page.locator("h1").textContent()).to.equal("LoanBook");
+  });
+
+  it("draws the portfolio's loans by status on #/lender", async () => {
+    await openRoute("lender", "svg.chart");
+    expect(await page.getByTestId("total-loans").textContent()).to.equal(String(LOANS));
+    const values = await page
+      .locator("svg.chart g[data-value]")
+      .evaluateAll((groups) => groups.map((group) => Number(group.getAttribute("data-value"))));
+    expect(values.reduce((sum, value) => sum + value, 0)).to.equal(LOANS);
+    await screenshot("lender-desktop");
+  });
+
+  it("asks a borrower to connect, then shows its address and chain", async () => {
+    await openRoute("borrower", "[data-view=borrower]");
+    expect(await page.locator("[data-view=borrower] .notice").textContent()).to.equal(
+      "Connect your wallet to see your loans.",
+    );
+    await page.getByTestId("connect").click();
+    const address = page.getByTestId("address");
+    await address.waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await address.getAttribute("title")).to.equal(world.loans[0]!.borrower.address);
+    const chainId = Number(hexToBigInt((await wallet.request({ method: "eth_chainId" })) as Hex));
+    expect(await address.textContent()).to.contain(`Chain ${chainId}`);
+    expect(wallet.calls).to.include.members(["eth_requestAccounts", "eth_chainId"]);
+  });
+
+  it("lists the borrower's loan with what is due next", async () => {
+    const loan = world.loans[0]!;
+    const card = page.locator(`[data-testid=borrower-loans] [data-loan-id="${loan.loanId}"]`);
+    await card.waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await page.locator("[data-testid=borrower-loans] > li").count()).to.equal(1);
+    const text = (await card.textContent()) ?? "";
+    expect(text).to.contain(`Loan #${loan.loanId}`);
+    expect(text).to.contain("Next due");
+    expect(text).to.match(/Amount due[\d,.]+ [A-Z]+/);
+    await screenshot("borrower-desktop");
+  });
+
+  it("follows the wallet's accountsChanged to another borrower", async () => {
+    const other = world.loans[1]!;
+    await wallet.setAccount(other.borrower);
+    await page.locator(`[data-testid=address][title="${other.borrower.address}"]`).waitFor({ timeout: UI_TIMEOUT_MS });
+    await page.locator(`[data-loan-id="${other.loanId}"]`).waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await page.locator(`[data-loan-id="${world.loans[0]!.loanId}"]`).count()).to.equal(0);
+    await wallet.setAccount(world.loans[0]!.borrower);
+    await page.locator(`[data-loan-id="${world.loans[0]!.loanId}"]`).waitFor({ timeout: UI_TIMEOUT_MS });
+  });
+
+  it("signs messages and typed data and sends transactions for the page", async () => {
+    const account = wallet.account();
+    const message = "0x68656c6c6f"; // "hello"
+    const signature = (await pageRequest(page, "personal_sign", [message, account.address])) as Hex;
+    expect(await verifyMessage({ address: account.address, message: { raw: message }, signature })).to.equal(true);
+
+    const typedData = {
+      types: {
+        EIP712Domain: [
+          { name: "name", type: "string" },
+          { name: "chainId", type: "uint256" },
+        ],
+        Greeting: [{ name: "text", type: "string" }],
+      },
+      primaryType: "Greeting",
+      domain: { name: "LoanBook test", chainId: 31337 },
+      message: { text: "hello" },
+    } as const;
+    const typedSignature = (await pageRequest(page, "eth_signTypedData_v4", [
+      account.address,
+      JSON.stringify(typedData),
+    ])) as Hex;
+    const { EIP712Domain: _domain, ...types } = typedData.types;
+    expect(
+      await verifyTypedData({ ...typedData, types, address: account.address, signature: typedSignature }),
+    ).to.equal(true);
+
+    const hash = (await pageRequest(page, "eth_sendTransaction", [
+      { from: account.address, to: world.accounts.lender.address, value: `0x${parseEther("0.001").toString(16)}` },
+    ])) as Hex;
+    const receipt = await world.rpc.client.waitForTransactionReceipt({ hash });
+    expect(receipt.status).to.equal("success");
+    expect(receipt.from.toLowerCase()).to.equal(account.address.toLowerCase());
+
+    const wrongSigner = world.accounts.lender.address;
+    const refusal = await pageRequest(page, "personal_sign", [message, wrongSigner]).catch((error: unknown) => error);
+    expect(refusal).to.be.an("error").with.property("message").that.contains("not this wallet's account");
+  });
+
+  it("switches to Chinese and remembers the choice", async () => {
+    await page.getByTestId("language").selectOption("zh");
+    await page.locator("nav a", { hasText: "借款人" }).waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await page.locator("h2").textContent()).to.equal("我的贷款");
+    expect(await page.evaluate("document.documentElement.lang")).to.equal("zh-CN");
+    await page.reload();
+    await page.locator("nav a", { hasText: "出借人" }).waitFor({ timeout: UI_TIMEOUT_MS });
+    // The wallet still shares the account with the page: it comes back without a prompt (eth_accounts).
+    await page.getByTestId("address").waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await page.getByTestId("connect").count()).to.equal(0);
+    await screenshot("borrower-zh-desktop");
+  });
+
+  it("fits a 375 px phone screen on every page, without sideways scrolling", async () => {
+    await page.setViewportSize(PHONE);
+    for (const [route, ready] of [
+      ["lender", "svg.chart"],
+      ["borrower", "[data-testid=borrower-loans]"],
+      ["notary", "[data-view=notary]"],
+    ] as const) {
+      await openRoute(route, ready);
+      expect(await horizontalOverflow(page), `#/${route} scrolls sideways`).to.equal(0);
+      await screenshot(`${route}-phone-zh`);
+    }
+    await page.getByTestId("language").selectOption("en");
+    await openRoute("borrower", "[data-testid=borrower-loans]");
+    expect(await horizontalOverflow(page)).to.equal(0);
+    await screenshot("borrower-phone");
+  });
+
+  it("loads nothing from outside the keeper's origin, and logs no error", () => {
+    expect(requests.length).to.be.greaterThan(0);
+    const origin = new URL(keeper!.url).origin;
+    expect(requests.filter((url) => !url.startsWith(`${origin}/`) && !url.startsWith("data:"))).to.deep.equal([]);
+    expect(problems).to.deep.equal([]);
+  });
+});

@@ -1,0 +1,64 @@
+/**
+ * Headless Chromium for the browser tests: the system's (Debian's `chromium`, which `.ci/run` installs), driven by
+ * playwright-core, in a fresh profile that is deleted on close. Nothing reaches outside the machine: no background
+ * networking, component updates, sync or QUIC.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type BrowserContext } from "playwright-core";
+
+export const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+] as const;
+
+export interface LaunchChromiumParameters {
+  /** CSS pixels; a desktop's by default. */
+  readonly viewport?: { width: number; height: number };
+  readonly locale?: string;
+}
+
+export interface Chromium {
+  readonly context: BrowserContext;
+  close(): Promise<void>;
+}
+
+/** The system Chromium's path (`which chromium`), with a hint to install it when it is missing. */
+export function chromiumPath(): string {
+  try {
+    return execFileSync("which", ["chromium"], { encoding: "utf8" }).trim();
+  } catch {
+    throw new Error("chromium is not installed: apt-get install -y --no-install-recommends chromium");
+  }
+}
+
+/**
+ * @example
+ * const browser = await launchChromium();
+ * const page = await browser.context.newPage();
+ */
+export async function launchChromium(parameters: LaunchChromiumParameters = {}): Promise<Chromium> {
+  const userDataDir = mkdtempSync(join(tmpdir(), "keeper-chromium-"));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: chromiumPath(),
+    headless: true,
+    args: [...CHROMIUM_ARGS],
+    viewport: parameters.viewport ?? { width: 1280, height: 800 },
+    locale: parameters.locale ?? "en-US",
+  });
+  return {
+    context,
+    async close() {
+      await context.close();
+      rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}

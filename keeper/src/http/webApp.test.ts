@@ -1,0 +1,89 @@
+import { after, before, describe, it } from "node:test";
+import { expect } from "chai";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import express from "express";
+import { buildWebApp, createWebAppRouter, WEB_APP_CSP } from "./webApp.ts";
+
+/** Absolute URLs the bundle may hold as text without ever loading them: the SVG namespace, viem's docs link. */
+const URLS_NEVER_LOADED = new Set(["http://www.w3.org/2000/svg", "https://viem.sh"]);
+const absoluteUrls = (text: string): string[] => [...new Set(text.match(/(?:https?|wss?):\/\/[^"'`\s)]+/g) ?? [])];
+
+describe("createWebAppRouter", () => {
+  let server: Server;
+  let base: string;
+  const get = (path: string) => fetch(`${base}${path}`, { redirect: "manual" });
+
+  before(async () => {
+    const app = express();
+    app.use(createWebAppRouter({ display: { tokenDecimals: 6, currency: "TUSD" } }));
+    server = createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  for (const [path, location, status] of [
+    ["/", "/app/", 302],
+    ["/app", "/app/", 301],
+  ] as const) {
+    it(`redirects ${path} to ${location}`, async () => {
+      const response = await get(path);
+      expect(response.status).to.equal(status);
+      expect(response.headers.get("location")).to.equal(location);
+    });
+  }
+
+  for (const [path, type] of [
+    ["/app/", "text/html"],
+    ["/app/styles.css", "text/css"],
+    ["/app/main.js", "text/javascript"],
+    ["/app/config.json", "application/json"],
+  ] as const) {
+    it(`serves ${path} as ${type} under the app's Content-Security-Policy`, async () => {
+      const response = await get(path);
+      expect(response.status).to.equal(200);
+      expect(response.headers.get("content-type")).to.match(new RegExp(`^${type}`));
+      expect(response.headers.get("content-security-policy")).to.equal(WEB_APP_CSP);
+      expect(response.headers.get("x-content-type-options")).to.equal("nosniff");
+    });
+  }
+
+  it("serves the display settings it was given", async () => {
+    expect(await (await get("/app/config.json")).json()).to.deep.equal({ tokenDecimals: 6, currency: "TUSD" });
+  });
+
+  it("names no other origin in its page or style sheet, and no inline script or style", async () => {
+    const html = await (await get("/app/")).text();
+    const css = await (await get("/app/styles.css")).text();
+    expect(absoluteUrls(html + css)).to.deep.equal([]);
+    expect(html).to.not.match(/<script(?![^>]*\bsrc=)[^>]*>/);
+    expect(html).to.not.match(/<style|\sstyle=/);
+    expect([...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((match) => match[1])).to.deep.equal([
+      "data:,",
+      "/app/styles.css",
+      "/app/main.js",
+    ]);
+  });
+
+  it("leaves the rest to the routes after it", async () => {
+    expect((await get("/api/loans")).status).to.equal(404);
+    expect((await get("/app/missing.js")).status).to.equal(404);
+  });
+
+  it("does not allow unsafe-inline or unsafe-eval, nor any other origin", () => {
+    expect(WEB_APP_CSP).to.contain("default-src 'self'");
+    expect(WEB_APP_CSP).to.not.match(/unsafe|\*|https?:/);
+  });
+});
+
+describe("buildWebApp", () => {
+  it("bundles the app and viem into one ES module in well under the startup budget", async () => {
+    const { js, buildMs } = await buildWebApp();
+    expect(js).to.not.match(/^\s*import\s/m);
+    expect(js.length).to.be.within(1_000, 500_000);
+    expect(buildMs).to.be.below(10_000);
+    expect(absoluteUrls(js).filter((url) => !URLS_NEVER_LOADED.has(url))).to.deep.equal([]);
+  });
+});

@@ -1,0 +1,34 @@
+/** What every page gets: the translator, the wallet and how amounts are written. */
+import { formatUnits } from "viem";
+import type { DisplayJson } from "../api.ts";
+import { en } from "../i18n/en.ts";
+import type { MessageKey, Translate } from "../i18n/index.ts";
+import type { Wallet } from "../wallet.ts";
+
+export interface ViewContext {
+  readonly t: Translate;
+  readonly wallet: Wallet;
+  readonly display: DisplayJson;
+  readonly locale: string;
+}
+
+export type View = (context: ViewContext) => Promise<HTMLElement>;
+
+/** A status name from the API (`Late`, `WrittenOff`) in the page's language. */
+export const statusLabel = (t: Translate, status: string): string => {
+  const key = `status${status}`;
+  return Object.hasOwn(en, key) ? t(key as MessageKey) : status;
+};
+
+/** Token units as the currency, e.g. `1,250.5 TUSD`. */
+export const formatAmount = (context: ViewContext, units: bigint | string): string => {
+  const [whole = "0", fraction] = formatUnits(BigInt(units), context.display.tokenDecimals).split(".");
+  const grouped = new Intl.NumberFormat(context.locale).format(BigInt(whole));
+  return `${grouped}${fraction === undefined ? "" : `.${fraction}`} ${context.display.currency}`;
+};
+
+/** Unix seconds as a date in the page's language (UTC). */
+export const formatDate = (context: ViewContext, seconds: bigint | string): string =>
+  new Intl.DateTimeFormat(context.locale, { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }).format(
+    new Date(Number(seconds) * 1000),
+  );
