@@ -15,7 +15,7 @@ import { REPOSITORY_ROOT, startLocalChain, type LocalChain } from "../src/adapte
 import { WEB_APP_CSP } from "../src/http/webApp.ts";
 import { createWorld, type World } from "../../scripts/demo/createWorld.ts";
 import { startDemoKeeper, type DemoKeeper } from "../../scripts/demo/startDemoKeeper.ts";
-import { launchChromium, type Chromium } from "./support/launchChromium.ts";
+import { browserSkipReason, launchChromium, type Chromium } from "./support/launchChromium.ts";
 import { createTestProvider, type TestProvider } from "./support/testProvider.ts";
 
 const LOANS = 6;
@@ -40,7 +40,7 @@ const pageRequest = (page: Page, method: string, params: unknown[]): Promise<unk
     { method, params },
   );
 
-describe("the web app in headless Chromium", { timeout: 180_000 }, () => {
+describe("the web app in headless Chromium", { timeout: 180_000, skip: browserSkipReason() }, () => {
   const dir = mkdtempSync(join(tmpdir(), "keeper-browser-"));
   let chain: LocalChain | undefined;
   let keeper: DemoKeeper | undefined;

@@ -41,6 +41,23 @@ export function chromiumPath(): string {
 }
 
 /**
+ * Why the browser tests cannot run here, or false when they can: on a developer's machine without Debian's chromium
+ * they are skipped with the command that installs it; under CI (`CI` set) they always run, and fail without it.
+ *
+ * @example
+ * describe("the web app in Chromium", { skip: browserSkipReason() }, () => { ... });
+ */
+export function browserSkipReason(env: Readonly<Record<string, string | undefined>> = process.env): string | false {
+  if (env.CI !== undefined && env.CI !== "" && env.CI !== "false") return false;
+  try {
+    chromiumPath();
+    return false;
+  } catch {
+    return "Debian's chromium is not installed (apt-get install -y --no-install-recommends chromium fonts-wqy-microhei); CI installs it and runs these tests";
+  }
+}
+
+/**
  * @example
  * const browser = await launchChromium();
  * const page = await browser.context.newPage();
