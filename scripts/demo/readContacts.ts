@@ -19,6 +19,8 @@ export interface ContactMessageFact {
   readonly waitReason: string | null;
   /** Chain time from which it may go: its creation's, or the end of its last wait. */
   readonly notBefore: bigint;
+  /** An attempt's outcome is unknown (the keeper stopped mid-delivery): it may have gone out, and will go again. */
+  readonly inDoubt: boolean;
 }
 
 export interface ContactLogFact {
@@ -74,7 +76,8 @@ export function readContacts({ dbPath, lettersPath }: { dbPath: string; lettersP
     messages = (
       db
         .prepare(
-          `SELECT id, loan_id, kind, locale, time_zone, state, wait_reason, not_before FROM contact_messages ORDER BY id`,
+          `SELECT id, loan_id, kind, locale, time_zone, state, wait_reason, not_before, in_doubt
+           FROM contact_messages ORDER BY id`,
         )
         .all() as {
         id: bigint;
@@ -85,6 +88,7 @@ export function readContacts({ dbPath, lettersPath }: { dbPath: string; lettersP
         state: ContactMessageState;
         wait_reason: string | null;
         not_before: bigint;
+        in_doubt: bigint;
       }[]
     ).map((row) => ({
       id: Number(row.id),
@@ -95,6 +99,7 @@ export function readContacts({ dbPath, lettersPath }: { dbPath: string; lettersP
       state: row.state,
       waitReason: row.wait_reason,
       notBefore: row.not_before,
+      inDoubt: row.in_doubt === 1n,
     }));
     log = (
       db

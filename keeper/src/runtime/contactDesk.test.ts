@@ -224,6 +224,26 @@ describe("contact desk", () => {
     expect(store.contacts.contactLogOfLoan(2n)).to.have.length(0);
   });
 
+  it("a message in doubt (the keeper stopped mid-delivery) is never cancelled unrecorded: it goes again and is logged", async () => {
+    const desk = setUp();
+    queue(desk, 1n, "remindBeforeDue", MORNING_SHANGHAI);
+    const [message] = store.contacts.listContactMessages({ limit: 1, offset: 0 }).messages;
+    // The attempt was counted, the channel may have written the letter, then the process died.
+    store.contacts.countContactAttempt(message.id, 0);
+    store.upsertLoan(loanOf(1n, { borrower: BORROWER_A }, { paidInstallments: 1 }));
+    expect(await desk.deliver(MORNING_SHANGHAI + HOUR)).to.equal(1);
+    expect(letters.sent.map((m) => m.id)).to.deep.equal([`contact-${message.id}`]);
+    expect(store.contacts.getContactMessage(message.id)).to.include({ state: "sent", inDoubt: false, attempts: 2 });
+    expect(store.contacts.contactLogOfLoan(1n)).to.have.length(1);
+    // Without the doubt, the same paid installment cancels the reminder.
+    queue(desk, 2n, "remindBeforeDue", MORNING_SHANGHAI);
+    store.upsertLoan(loanOf(2n, { borrower: BORROWER_B }, { paidInstallments: 1 }));
+    await desk.deliver(MORNING_SHANGHAI + HOUR);
+    expect(store.contacts.listContactMessages({ loanId: 2n, limit: 1, offset: 0 }).messages[0].state).to.equal(
+      "cancelled",
+    );
+  });
+
   it("closes a batch of the log when full (or old), plans its anchoring once, and every entry's proof verifies", async () => {
     const desk = setUp();
     const noon = MORNING_SHANGHAI + 4n * HOUR;

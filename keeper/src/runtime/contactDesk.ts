@@ -11,6 +11,8 @@
  *   off, the installment paid, the default annulled) is cancelled, not sent.
  *   Delivery is at least once: the attempt is counted before the channel is called, and a crash before the result
  *   is stored sends it again with the same message id (`Idempotency-Key`), which the channel's receiver dedupes.
+ *   Such a message is in doubt: it is never cancelled (it may have gone out), only sent again under the rules and
+ *   recorded, so that every contact that may have happened is in the log.
  * - `anchor` closes a batch of the contact log (`anchorBatchSize` entries, or fewer once the oldest waited
  *   `anchorMaxAgeSeconds`) into a Merkle tree, stores the tree for proofs and plans an `anchorContactLog` action,
  *   which the executor sends to the EvidenceAnchor like any other on-chain action (write-ahead, exactly once).
@@ -150,7 +152,9 @@ export function createContactDesk(parameters: CreateContactDeskParameters) {
   async function deliverOne(message: ContactMessage, now: bigint): Promise<"sent" | "waiting" | "ended"> {
     const nowMs = clock();
     const action = store.getAction(message.actionId);
-    const reason = obsolete(message, action);
+    // A message in doubt may have gone out before the keeper stopped: it is sent again (same id, which the
+    // receiver dedupes) so that it is on record, never cancelled unrecorded.
+    const reason = message.inDoubt ? null : obsolete(message, action);
     if (reason !== null) {
       store.contacts.endContactMessage(message.id, "cancelled", reason, nowMs);
       logger.info({ loanId: message.loanId, message: message.id, kind: message.kind, reason }, "contact cancelled");

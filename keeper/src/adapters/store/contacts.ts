@@ -45,6 +45,8 @@ export interface ContactMessage extends InsertContactMessageParameters {
   readonly state: ContactMessageState;
   readonly waitReason: string | null;
   readonly attempts: number;
+  /** An attempt was made and its outcome is unknown (the keeper stopped in between): it may have gone out. */
+  readonly inDoubt: boolean;
   readonly lastError: string | null;
   readonly createdAtMs: number;
   readonly updatedAtMs: number;
@@ -96,6 +98,7 @@ interface MessageRow {
   not_before: bigint;
   wait_reason: string | null;
   attempts: bigint;
+  in_doubt: bigint;
   last_error: string | null;
   created_at_ms: bigint;
   updated_at_ms: bigint;
@@ -119,6 +122,7 @@ const toMessage = (row: MessageRow): ContactMessage => ({
   state: row.state,
   waitReason: row.wait_reason,
   attempts: Number(row.attempts),
+  inDoubt: row.in_doubt === 1n,
   lastError: row.last_error,
   createdAtMs: Number(row.created_at_ms),
   updatedAtMs: Number(row.updated_at_ms),
@@ -206,14 +210,14 @@ export function createContacts(db: Database.Database) {
     "UPDATE contact_messages SET not_before = ?, wait_reason = ?, updated_at_ms = ? WHERE id = ? AND state = 'waiting'",
   );
   const updateAttempt = db.prepare(
-    "UPDATE contact_messages SET attempts = attempts + 1, updated_at_ms = ? WHERE id = ? AND state = 'waiting'",
+    "UPDATE contact_messages SET attempts = attempts + 1, in_doubt = 1, updated_at_ms = ? WHERE id = ? AND state = 'waiting'",
   );
   const updateEnd = db.prepare(
-    `UPDATE contact_messages SET state = ?, last_error = ?, wait_reason = NULL, updated_at_ms = ?
+    `UPDATE contact_messages SET state = ?, last_error = ?, wait_reason = NULL, in_doubt = 0, updated_at_ms = ?
      WHERE id = ? AND state = 'waiting'`,
   );
   const updateRetry = db.prepare(
-    `UPDATE contact_messages SET not_before = ?, wait_reason = 'retry', last_error = ?, updated_at_ms = ?
+    `UPDATE contact_messages SET not_before = ?, wait_reason = 'retry', last_error = ?, in_doubt = 0, updated_at_ms = ?
      WHERE id = ? AND state = 'waiting'`,
   );
   const insertLog = db.prepare(
@@ -327,7 +331,7 @@ export function createContacts(db: Database.Database) {
       updateWait.run(notBefore, reason, nowMs, id);
     },
 
-    /** Counted before the channel is called: a crash mid-delivery is seen as an attempt. */
+    /** Counted before the channel is called, and in doubt until its outcome is stored: a crash leaves it so. */
     countContactAttempt(id: number, nowMs: number): void {
       updateAttempt.run(nowMs, id);
     },

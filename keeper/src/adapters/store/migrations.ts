@@ -318,7 +318,8 @@ CREATE TABLE bank_quarantine (
  * - borrower_contacts: what the lender knows off chain about reaching a borrower (IANA zone, language, channel,
  *   the handle the channel needs); never on chain. A borrower without a row gets the keeper's defaults.
  * - contact_messages: one message per contact action (the outbox row that decided it), rendered once (its content
- *   hash is fixed from then on), waiting in `not_before` (chain time) for the next moment the rules allow.
+ *   hash is fixed from then on), waiting in `not_before` (chain time) for the next moment the rules allow;
+ *   `in_doubt` while an attempt's outcome is unknown (the keeper stopped between the channel and the record).
  * - contact_log gains the message, the chain time it went out and the recipient's hash (the Merkle leaf's fields),
  *   and the anchor batch that holds it; contact_anchors are the batches, each a Merkle root anchored on chain by an
  *   `anchorContactLog` action, with the tree kept for proofs.
@@ -352,6 +353,7 @@ CREATE TABLE contact_messages (
   not_before INTEGER NOT NULL,
   wait_reason TEXT,
   attempts INTEGER NOT NULL DEFAULT 0,
+  in_doubt INTEGER NOT NULL DEFAULT 0 CHECK (in_doubt IN (0, 1)),
   last_error TEXT,
   created_at_ms INTEGER NOT NULL,
   updated_at_ms INTEGER NOT NULL
