@@ -7,8 +7,8 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { getAddress, isAddress, type Address } from "viem";
 import { openStore } from "../../adapters/store/openStore.ts";
-import { buildConfig, ConfigError } from "../../config.ts";
 import { hashSecret, newApiKey } from "../../http/auth/secrets.ts";
+import { keeperDatabasePath } from "../keeperDatabase.ts";
 import { parseOptions, type OptionSpecs } from "../args.ts";
 import { EXIT_OK, EXIT_USAGE, UsageError, type CliIo, type Command } from "../command.ts";
 import { renderTable } from "../table.ts";
@@ -97,16 +97,7 @@ export interface CreateApiKeyCommandParameters {
  * await command.run(["create", "--lender", lender, "--name", "erp"], io); // prints lk_...
  */
 export function createApiKeyCommand({ env, clock = Date.now }: CreateApiKeyCommandParameters): Command {
-  const defaultDatabase = (): string => {
-    try {
-      return buildConfig({ env }).dbPath;
-    } catch (error) {
-      if (error instanceof ConfigError) {
-        throw new UsageError(`cannot find the keeper's database (${error.message}); pass --database PATH`);
-      }
-      throw error;
-    }
-  };
+  const defaultDatabase = (): string => keeperDatabasePath(env);
   return {
     name: "api-key",
     summary: "create, list or revoke a lender's API key",

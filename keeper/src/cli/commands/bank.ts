@@ -10,6 +10,7 @@ import { openStore } from "../../adapters/store/openStore.ts";
 import type { BankStatementRow } from "../../adapters/store/types.ts";
 import { buildConfig, ConfigError } from "../../config.ts";
 import { StatementError } from "../../core/statements/types.ts";
+import { keeperDatabasePath } from "../keeperDatabase.ts";
 import { parseOptions, parseUintNumber, type OptionSpecs } from "../args.ts";
 import { EXIT_OK, EXIT_USAGE, UsageError, type CliIo, type Command } from "../command.ts";
 import { renderTable } from "../table.ts";
@@ -126,16 +127,7 @@ export interface CreateBankCommandParameters {
  * const command = createBankCommand({ env: { KEEPER_DB_PATH: "/tmp/keeper.sqlite" } });
  */
 export function createBankCommand({ env }: CreateBankCommandParameters): Command {
-  const defaultDatabase = (): string => {
-    try {
-      return buildConfig({ env }).dbPath;
-    } catch (error) {
-      if (error instanceof ConfigError) {
-        throw new UsageError(`cannot find the keeper's database (${error.message}); pass --database PATH`);
-      }
-      throw error;
-    }
-  };
+  const defaultDatabase = (): string => keeperDatabasePath(env);
   return {
     name: "bank",
     summary: "import a bank statement (camt.053 or CSV) into the keeper's database",
