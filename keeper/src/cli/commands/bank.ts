@@ -8,7 +8,6 @@ import { dirname } from "node:path";
 import { importStatement } from "../../adapters/bank/importStatement.ts";
 import { openStore } from "../../adapters/store/openStore.ts";
 import type { BankStatementRow } from "../../adapters/store/types.ts";
-import { buildConfig, ConfigError } from "../../config.ts";
 import { StatementError } from "../../core/statements/types.ts";
 import { keeperDatabasePath } from "../keeperDatabase.ts";
 import { parseOptions, parseUintNumber, type OptionSpecs } from "../args.ts";
