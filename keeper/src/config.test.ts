@@ -81,6 +81,7 @@ describe("buildConfig", () => {
         lenderName: "the lender",
         anchorBatchSize: 64,
         anchorMaxAgeSeconds: 3600,
+        recipientSalt: null,
       },
       webOrigins: [],
     });
@@ -114,8 +115,11 @@ describe("buildConfig", () => {
         KEEPER_CONTACT_WEBHOOK_URL: "https://sms.example.org/send",
         KEEPER_CONTACT_WEBHOOK_SECRET: "s".repeat(32),
         KEEPER_OPERATOR_TOKENS: JSON.stringify({ alice: "t".repeat(32) }),
+        KEEPER_CONTACT_RECIPIENT_SALT: `0x${"AB".repeat(32)}`,
       },
     });
+    expect(config.contact.recipientSalt).to.equal(`0x${"ab".repeat(32)}`);
+    expect(redactConfig(config).contact).to.include({ recipientSalt: "[redacted]" });
     expect(config.contact.quietHours).to.deep.equal({ start: "21:30", end: "07:45" });
     expect(config.contact.defaultTimeZone).to.equal("America/New_York");
     expect(config.contact.defaultChannel).to.equal("webhook");

@@ -97,6 +97,8 @@ export interface ContactConfig {
   /** Contact log entries per anchored Merkle batch, and the longest an entry waits for a full batch (seconds). */
   readonly anchorBatchSize: number;
   readonly anchorMaxAgeSeconds: number;
+  /** The secret salt of recipient hashes (32 bytes, hex); null: none (zero), fine while handles are addresses. */
+  readonly recipientSalt: Hex | null;
 }
 
 /** A keeper attached to an existing chain and loan book. */
@@ -325,6 +327,14 @@ const fields = {
       .min(MIN_WEBHOOK_SECRET_LENGTH, { message: `must be at least ${MIN_WEBHOOK_SECRET_LENGTH} characters` }),
   },
   contactLettersPath: { env: "KEEPER_CONTACT_LETTERS_PATH", secret: false, schema: text("must be a file path") },
+  contactRecipientSalt: {
+    env: "KEEPER_CONTACT_RECIPIENT_SALT",
+    secret: true,
+    schema: z
+      .string({ message: "must be 0x followed by 64 hex digits" })
+      .regex(PRIVATE_KEY, { message: "must be 0x followed by 64 hex digits" })
+      .transform((salt) => salt.toLowerCase() as Hex),
+  },
   tokenDecimals: { env: "KEEPER_TOKEN_DECIMALS", secret: false, schema: integer(0, 36) },
   currency: { env: "KEEPER_CURRENCY", secret: false, schema: text("must be a currency name, e.g. USDC") },
   lenderName: { env: "KEEPER_LENDER_NAME", secret: false, schema: text("must be the lender's name") },
@@ -475,6 +485,7 @@ export function buildConfig({ env, argv = [], readFile = readUtf8 }: BuildConfig
       lenderName: values.lenderName ?? DEFAULTS.lenderName,
       anchorBatchSize: values.anchorBatchSize ?? DEFAULTS.anchorBatchSize,
       anchorMaxAgeSeconds: values.anchorMaxAgeSeconds ?? DEFAULTS.anchorMaxAgeSeconds,
+      recipientSalt: values.contactRecipientSalt ?? null,
     }),
     webOrigins: Object.freeze((values.webOrigins ?? []).map((origin) => new URL(origin).origin)),
   };
@@ -503,7 +514,11 @@ export function redactConfig(config: KeeperConfig): Record<string, unknown> {
       Object.keys(config.bankWebhookSecrets).map((source) => [source, "[redacted]"]),
     ),
     operatorTokens: Object.fromEntries(Object.keys(config.operatorTokens).map((name) => [name, "[redacted]"])),
-    contact: { ...config.contact, webhookSecret: config.contact.webhookSecret === null ? null : "[redacted]" },
+    contact: {
+      ...config.contact,
+      webhookSecret: config.contact.webhookSecret === null ? null : "[redacted]",
+      recipientSalt: config.contact.recipientSalt === null ? null : "[redacted]",
+    },
   };
 }
 

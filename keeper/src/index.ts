@@ -237,6 +237,7 @@ function contactPolicy(config: KeeperConfig) {
     contactInstructions: CONTACT_INSTRUCTIONS,
     anchorBatchSize: contact.anchorBatchSize,
     anchorMaxAgeSeconds: BigInt(contact.anchorMaxAgeSeconds),
+    recipientSalt: contact.recipientSalt ?? undefined,
   };
 }
 

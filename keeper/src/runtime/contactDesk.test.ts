@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { pino } from "pino";
-import { contentHashOf } from "../core/contact/contentHash.ts";
+import { contentHashOf, recipientHashOf } from "../core/contact/contentHash.ts";
 import { loadContactTree, verifyContactProof } from "../core/contactMerkle.ts";
 import { DAY, FLAG_DEFAULTED } from "../core/decisions.ts";
 import type { ContactChannel, DeliveryResult, OutgoingMessage } from "../adapters/notify/channel.ts";
@@ -117,6 +117,22 @@ describe("contact desk", () => {
     const action = store.getAction(message.actionId)!;
     store.transaction(() => desk.queue(action, LATE_EVENING_SHANGHAI));
     expect(store.contacts.listContactMessages({ limit: 10, offset: 0 }).total).to.equal(1);
+  });
+
+  it("hashes the recipient with the lender's secret salt when one is set", () => {
+    const salt = `0x${"5a".repeat(32)}` as const;
+    setUp();
+    const desk = createContactDesk({
+      store,
+      channels: new Map([["letters", letters.channel]]),
+      policy: { ...POLICY, recipientSalt: salt },
+      logger: pino({ level: "silent" }),
+      clock: () => 1_000,
+    });
+    queue(desk, 1n, "remindBeforeDue", MORNING_SHANGHAI);
+    const [message] = store.contacts.listContactMessages({ limit: 1, offset: 0 }).messages;
+    expect(message.recipientHash).to.equal(recipientHashOf(message.recipient, salt));
+    expect(message.recipientHash).to.not.equal(recipientHashOf(message.recipient));
   });
 
   it("holds a message through the borrower's quiet hours and sends it at 08:00 local, logged with its hash", async () => {

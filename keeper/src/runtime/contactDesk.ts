@@ -17,7 +17,7 @@
  *   `anchorMaxAgeSeconds`) into a Merkle tree, stores the tree for proofs and plans an `anchorContactLog` action,
  *   which the executor sends to the EvidenceAnchor like any other on-chain action (write-ahead, exactly once).
  */
-import { keccak256, stringToHex, type Address, type Hash } from "viem";
+import { keccak256, stringToHex, type Address, type Hash, type Hex } from "viem";
 import type { Logger } from "pino";
 import { buildContactTree, type ContactEntry } from "../core/contactMerkle.ts";
 import { nextAllowedMoment } from "../core/contact/contactWindow.ts";
@@ -55,6 +55,11 @@ export interface ContactPolicy {
   /** Entries per anchored batch, and how long (chain seconds) the oldest entry waits for a full batch. */
   readonly anchorBatchSize: number;
   readonly anchorMaxAgeSeconds: bigint;
+  /**
+   * The lender's secret salt for recipient hashes (32 bytes; default zero): a phone number or an e-mail hashed
+   * without one can be found again by trying them all.
+   */
+  readonly recipientSalt?: Hex;
 }
 
 export interface CreateContactDeskParameters {
@@ -255,7 +260,7 @@ export function createContactDesk(parameters: CreateContactDeskParameters) {
       respondBy: NOTICES.has(kind) ? now + NOTICE_RESPOND_SECONDS : undefined,
       certificateRef: kind === "litigationRiskNotice" ? (store.contacts.certificateOf(action.loanId) ?? "") : undefined,
     });
-    const recipientHash = recipientHashOf(recipient);
+    const recipientHash = recipientHashOf(recipient, policy.recipientSalt);
     const contentHash = contentHashOf({
       kind,
       locale,
