@@ -3,15 +3,13 @@
  * Every token is compared in constant time, so the answer's timing tells nothing about which one came close. The
  * operator's name is kept on the request for the audit trail (who assigned a payment, who changed contact details).
  */
-import { createHash, timingSafeEqual } from "node:crypto";
 import type { NextFunction, Request, Response } from "express";
+import { hashSecret, hashTokens, operatorOf } from "./auth/secrets.ts";
 
 /** The operator a request was authenticated as: `response.locals.operator`. */
 export interface OperatorLocals {
   operator: string;
 }
-
-const digest = (text: string) => createHash("sha256").update(text, "utf8").digest();
 
 /**
  * Express middleware: 503 `not_configured` without tokens, 401 `missing_token` / `bad_token` otherwise, else it
@@ -21,8 +19,8 @@ const digest = (text: string) => createHash("sha256").update(text, "utf8").diges
  * router.post("/bank/records/:id/assign", requireOperator(config.operatorTokens), assign);
  */
 export function requireOperator(tokens: Readonly<Record<string, string>>) {
-  // Hashes have one length: timingSafeEqual needs equal lengths, and a token's length must not leak either.
-  const known = Object.entries(tokens).map(([name, token]) => ({ name, hash: digest(token) }));
+  // Compared as hashes (one length): timingSafeEqual needs equal lengths, and a token's length must not leak either.
+  const known = hashTokens(tokens);
   return (request: Request, response: Response, next: NextFunction): void => {
     if (known.length === 0) {
       response.status(503).json({
@@ -39,9 +37,7 @@ export function requireOperator(tokens: Readonly<Record<string, string>>) {
       });
       return;
     }
-    const presented = digest(match[1]);
-    let operator: string | null = null;
-    for (const { name, hash } of known) if (timingSafeEqual(hash, presented) && operator === null) operator = name;
+    const operator = operatorOf(known, hashSecret(match[1]));
     if (operator === null) {
       response.setHeader("WWW-Authenticate", 'Bearer realm="keeper", error="invalid_token"');
       response.status(401).json({ error: { code: "bad_token", message: "The operator token is not valid" } });

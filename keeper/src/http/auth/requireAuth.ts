@@ -21,7 +21,7 @@ import type { Address } from "viem";
 import type { Store } from "../../adapters/store/openStore.ts";
 import type { LoanRecord } from "../../adapters/store/types.ts";
 import type { ResolveRoles, Role } from "./roles.ts";
-import { API_KEY_PREFIX, hashSecret, sameHash } from "./secrets.ts";
+import { API_KEY_PREFIX, hashSecret, hashTokens, operatorOf, sameHash } from "./secrets.ts";
 
 /** The session cookie's name. */
 export const SESSION_COOKIE = "keeper_session";
@@ -102,10 +102,7 @@ export const originAllowed = (request: Request, origins: readonly string[]): boo
  */
 export function createAuth(parameters: CreateAuthParameters): Auth {
   const { store, resolveRoles, clock, origins } = parameters;
-  const operators = Object.entries(parameters.operatorTokens).map(([name, token]) => ({
-    name,
-    hash: hashSecret(token),
-  }));
+  const operators = hashTokens(parameters.operatorTokens);
 
   const sessionOf: Auth["sessionOf"] = (request) => {
     const id = cookieOf(request, SESSION_COOKIE);
@@ -141,8 +138,7 @@ export function createAuth(parameters: CreateAuthParameters): Auth {
         // A lender's key acts as that lender, never as the address's other roles.
         principal = { kind: "apiKey", address: key.lender, roles: roles.filter((r) => r === "lender"), keyId: key.id };
       } else {
-        let operator: string | null = null;
-        for (const { name, hash } of operators) if (sameHash(hash, presented) && operator === null) operator = name;
+        const operator = operatorOf(operators, presented);
         if (operator === null) {
           response.setHeader("WWW-Authenticate", 'Bearer realm="keeper", error="invalid_token"');
           fail(response, 401, "bad_token", "The bearer token is not valid");

@@ -24,6 +24,29 @@ export const newSessionId = (): string => randomBytes(SECRET_BYTES).toString("ba
  */
 export const newApiKey = (): string => `${API_KEY_PREFIX}${randomBytes(SECRET_BYTES).toString("base64url")}`;
 
+/** Named bearer tokens (operators'), kept as their hashes: `operatorOf` matches a presented token against them. */
+export type HashedTokens = readonly { readonly name: string; readonly hash: string }[];
+
+/**
+ * @example
+ * const operators = hashTokens(config.operatorTokens);
+ */
+export const hashTokens = (tokens: Readonly<Record<string, string>>): HashedTokens =>
+  Object.entries(tokens).map(([name, token]) => ({ name, hash: hashSecret(token) }));
+
+/**
+ * The name whose token hashes to `presented` (a `hashSecret`), or null. Every token is compared, in constant time,
+ * so the answer's timing tells nothing about which one came close.
+ *
+ * @example
+ * const operator = operatorOf(operators, hashSecret(bearer)); // "alice" or null
+ */
+export function operatorOf(tokens: HashedTokens, presented: string): string | null {
+  let found: string | null = null;
+  for (const { name, hash } of tokens) if (sameHash(hash, presented) && found === null) found = name;
+  return found;
+}
+
 /** Whether two hex SHA-256 hashes are equal, in constant time. */
 export function sameHash(a: string, b: string): boolean {
   const left = Buffer.from(a, "hex");
