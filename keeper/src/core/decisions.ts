@@ -501,6 +501,16 @@ function debtCollectionLetterAt(loan: LoanView): bigint {
 }
 
 /**
+ * The outbox key of the relay of bank payment `bankReferenceHash` to loan `loanId`: one relay per loan and reference.
+ *
+ * @example
+ * relayBankPaymentKey(7n, "0xab…"); // "7:relayBankPayment:b0xab…"
+ */
+export function relayBankPaymentKey(loanId: bigint, bankReferenceHash: string): string {
+  return `${loanId}:relayBankPayment:b${bankReferenceHash}`;
+}
+
+/**
  * A default's identity: `Case.annulledAt` when it was declared (0 for a loan's first default). Each annulment sets a
  * new `annulledAt`, and only an annulment makes a loan defaultable again, so no two defaults of a loan share it.
  */
@@ -658,7 +668,7 @@ function relayBankPayments(loan: LoanView, now: bigint, actions: Action[]): bool
     actions.push({
       kind: "relayBankPayment",
       loanId: loan.loanId,
-      key: `${loan.loanId}:relayBankPayment:b${record.bankReference}`,
+      key: relayBankPaymentKey(loan.loanId, record.bankReference),
       validFrom: record.paidAt,
       bankReference: record.bankReference,
       amount: record.amount,

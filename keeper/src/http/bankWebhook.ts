@@ -22,6 +22,7 @@ import type { Logger } from "pino";
 import { z } from "zod";
 import { bankPaymentSchema, type BankPayment } from "../core/bankPayment.ts";
 import { bankReferenceHashOf } from "../core/bankReference.ts";
+import { relayBankPaymentKey } from "../core/decisions.ts";
 import { SIGNATURE_HEADER, verifyWebhook, WebhookSignatureError } from "../core/webhookSignature.ts";
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from "../adapters/store/readModel.ts";
 import type { Store } from "../adapters/store/openStore.ts";
@@ -93,7 +94,7 @@ const fail = (response: Response, status: number, code: string, message: string)
  */
 function withRelay(record: BankRecordRow, store: Pick<Store, "getActionByKey">) {
   if (record.loanId === null) return { ...record, relay: null };
-  const key = `${record.loanId}:relayBankPayment:b${bankReferenceHashOf(record.source, record.bankReference)}`;
+  const key = relayBankPaymentKey(record.loanId, bankReferenceHashOf(record.source, record.bankReference));
   const action = store.getActionByKey(key);
   const relay =
     action === undefined

@@ -14,6 +14,7 @@ import type { Address } from "viem";
 import { getAddress, isAddress } from "viem";
 import { z } from "zod";
 import type { Logger } from "pino";
+import { MAX_LOAN_ID } from "../core/bankPayment.ts";
 import { isValidTimeZone } from "../core/contact/contactWindow.ts";
 import { contactLeafHash, loadContactTree } from "../core/contactMerkle.ts";
 import type { Store } from "../adapters/store/openStore.ts";
@@ -33,9 +34,6 @@ export interface CreateOperatorRouterParameters {
   readonly evidenceAnchor: Address | null;
   readonly logger: Logger;
 }
-
-/** Loan ids the store can hold (SQLite INTEGER). */
-const MAX_LOAN_ID = 2n ** 63n - 1n;
 
 const loanIdSchema = z
   .string({ message: 'loanId must be a decimal string, e.g. "7"' })

@@ -23,7 +23,7 @@ import { buildContactTree, type ContactEntry } from "../core/contactMerkle.ts";
 import { nextAllowedMoment } from "../core/contact/contactWindow.ts";
 import { contentHashOf, recipientHashOf } from "../core/contact/contentHash.ts";
 import { renderMessage, type MessageKind } from "../core/contact/templates.ts";
-import { decodeLoanFacts } from "../core/loanFacts.ts";
+import { decodeLoanFacts, type LoanFacts } from "../core/loanFacts.ts";
 import { FLAG_DEFAULTED, FLAGS_PAID_OFF } from "../core/decisions.ts";
 import {
   describeError,
@@ -133,11 +133,15 @@ export function createContactDesk(parameters: CreateContactDeskParameters) {
     return { amountDue: owed > 0n ? owed : 0n, dueTime };
   }
 
+  /** The chain's facts about the message's loan, as the store has them (null: not read yet). */
+  function factsOf(loanId: bigint): LoanFacts | null {
+    const loan = store.getLoan(loanId);
+    return loan === undefined || loan.facts === null ? null : decodeLoanFacts(loan.facts);
+  }
+
   /** Why a waiting message should not go any more (null: it still should). */
-  function obsolete(message: ContactMessage, action: ActionRecord | undefined): string | null {
-    const loan = store.getLoan(message.loanId);
-    if (loan === undefined || loan.facts === null) return null;
-    const facts = decodeLoanFacts(loan.facts);
+  function obsolete(message: ContactMessage, action: ActionRecord | undefined, facts: LoanFacts | null): string | null {
+    if (facts === null) return null;
     if ((facts.flags & FLAGS_PAID_OFF) !== 0) return "the loan is paid off";
     if (REMINDERS.has(message.kind) && action !== undefined && facts.paidInstallments >= action.installment) {
       return `installment ${action.installment} is paid`;
@@ -146,26 +150,20 @@ export function createContactDesk(parameters: CreateContactDeskParameters) {
     return null;
   }
 
-  /** The end of the objection open on the loan at `now` (null: none open). */
-  function objectionOpenUntil(loanId: bigint, now: bigint): bigint | null {
-    const loan = store.getLoan(loanId);
-    if (loan === undefined || loan.facts === null) return null;
-    const deadline = decodeLoanFacts(loan.facts).objectionDeadline;
-    return deadline >= now ? deadline : null;
-  }
-
   async function deliverOne(message: ContactMessage, now: bigint): Promise<"sent" | "waiting" | "ended"> {
     const nowMs = clock();
     const action = store.getAction(message.actionId);
+    const facts = factsOf(message.loanId);
     // A message in doubt may have gone out before the keeper stopped: it is sent again (same id, which the
     // receiver dedupes) so that it is on record, never cancelled unrecorded.
-    const reason = message.inDoubt ? null : obsolete(message, action);
+    const reason = message.inDoubt ? null : obsolete(message, action, facts);
     if (reason !== null) {
       store.contacts.endContactMessage(message.id, "cancelled", reason, nowMs);
       logger.info({ loanId: message.loanId, message: message.id, kind: message.kind, reason }, "contact cancelled");
       return "ended";
     }
-    const objectionUntil = objectionOpenUntil(message.loanId, now);
+    // An objection is open until its deadline (0: none filed, or decided).
+    const objectionUntil = facts !== null && facts.objectionDeadline >= now ? facts.objectionDeadline : null;
     const decision = nextAllowedMoment({
       at: now,
       timeZone: message.timeZone,

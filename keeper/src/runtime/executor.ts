@@ -249,14 +249,19 @@ export function createExecutor(parameters: ExecutorParameters) {
     return eligible;
   }
 
+  /** The matched records a relay action is about (the planner keyed it by the hash the chain credits). */
+  function matchedRecordsOf(action: ActionRecord) {
+    return store
+      .bankRecordsOfLoan(action.loanId)
+      .filter(
+        (record) =>
+          record.state === "matched" &&
+          bankReferenceHashOf(record.source, record.bankReference) === action.payload.bankReference,
+      );
+  }
+
   function markRelayed(action: ActionRecord, txHash: Hash | null) {
-    for (const record of store.bankRecordsOfLoan(action.loanId)) {
-      // The planner keyed the action by the hash; the follower marks records by hash as well.
-      const hash = bankReferenceHashOf(record.source, record.bankReference);
-      if (record.state === "matched" && hash === action.payload.bankReference) {
-        store.markBankRecordRelayed(record.bankReference, txHash);
-      }
-    }
+    for (const record of matchedRecordsOf(action)) store.markBankRecordRelayed(record.bankReference, txHash);
   }
 
   /**
@@ -275,9 +280,7 @@ export function createExecutor(parameters: ExecutorParameters) {
     } else {
       return;
     }
-    for (const record of store.bankRecordsOfLoan(action.loanId)) {
-      if (record.state !== "matched") continue;
-      if (bankReferenceHashOf(record.source, record.bankReference) !== action.payload.bankReference) continue;
+    for (const record of matchedRecordsOf(action)) {
       store.suspendBankRecord(record.bankReference, reason);
       logger.warn({ loanId: action.loanId, bankReference: record.bankReference, reason }, "bank payment to suspense");
     }
