@@ -170,7 +170,12 @@ export async function startKeeper(config: KeeperConfig, logger: Logger): Promise
       chainNow,
       bank: { store, secrets: config.bankWebhookSecrets },
       portfolio: store.portfolio,
-      display: { tokenDecimals: config.contact.tokenDecimals, currency: config.contact.currency },
+      display: {
+        tokenDecimals: config.contact.tokenDecimals,
+        currency: config.contact.currency,
+        chainId,
+        loanBook,
+      },
       operator: {
         store,
         tokens: config.operatorTokens,

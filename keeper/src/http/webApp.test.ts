@@ -9,6 +9,13 @@ import { buildWebApp, createWebAppRouter, WEB_APP_CSP } from "./webApp.ts";
 const URLS_NEVER_LOADED = new Set(["http://www.w3.org/2000/svg", "https://viem.sh"]);
 const absoluteUrls = (text: string): string[] => [...new Set(text.match(/(?:https?|wss?):\/\/[^"'`\s)]+/g) ?? [])];
 
+const DISPLAY = {
+  tokenDecimals: 6,
+  currency: "TUSD",
+  chainId: 31337,
+  loanBook: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+} as const;
+
 describe("createWebAppRouter", () => {
   let server: Server;
   let base: string;
@@ -16,7 +23,7 @@ describe("createWebAppRouter", () => {
 
   before(async () => {
     const app = express();
-    app.use(createWebAppRouter({ display: { tokenDecimals: 6, currency: "TUSD" } }));
+    app.use(createWebAppRouter({ display: DISPLAY }));
     server = createServer(app);
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -51,7 +58,7 @@ describe("createWebAppRouter", () => {
   }
 
   it("serves the display settings it was given", async () => {
-    expect(await (await get("/app/config.json")).json()).to.deep.equal({ tokenDecimals: 6, currency: "TUSD" });
+    expect(await (await get("/app/config.json")).json()).to.deep.equal(DISPLAY);
   });
 
   it("names no other origin in its page or style sheet, and no inline script or style", async () => {

@@ -28,14 +28,19 @@ export const WEB_APP_CSP = [
 const WEB_ROOT = fileURLToPath(new URL("../../web/", import.meta.url));
 const ENTRY = `${WEB_ROOT}src/main.ts`;
 
-/** How amounts are written in the app: the token's decimals and the currency's name. */
+/**
+ * What the app is told at start (`/app/config.json`): how amounts are written (the token's decimals, the currency's
+ * name) and the chain the wallet must be on, with the LoanBook it writes to (null: the app only reads).
+ */
 export interface WebAppDisplay {
   readonly tokenDecimals: number;
   readonly currency: string;
+  readonly chainId: number | null;
+  readonly loanBook: `0x${string}` | null;
 }
 
 export interface CreateWebAppRouterParameters {
-  /** Served as `/app/config.json`; the keeper's defaults (6 decimals, USD) when absent. */
+  /** Served as `/app/config.json`; the keeper's defaults (6 decimals, USD, no chain) when absent. */
   readonly display?: WebAppDisplay;
 }
 
@@ -46,7 +51,7 @@ export interface WebAppBundle {
   readonly buildMs: number;
 }
 
-const DEFAULT_DISPLAY: WebAppDisplay = { tokenDecimals: 6, currency: "USD" };
+const DEFAULT_DISPLAY: WebAppDisplay = { tokenDecimals: 6, currency: "USD", chainId: null, loanBook: null };
 
 /**
  * Bundles the app's entry (`keeper/web/src/main.ts`) and everything it imports into one minified ES module.

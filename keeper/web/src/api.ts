@@ -33,27 +33,45 @@ export interface LoanDetailJson {
   readonly asOf: string;
 }
 
+/** `/app/config.json`: how amounts are written, and the chain and LoanBook the wallet writes to (null: read only). */
 export interface DisplayJson {
   readonly tokenDecimals: number;
   readonly currency: string;
+  readonly chainId: number | null;
+  readonly loanBook: Address | null;
 }
 
+/** A refusal from the keeper: the HTTP status, and the `error.code` and `error.message` of its JSON body. */
 export class ApiError extends Error {
   readonly path: string;
   readonly status: number;
-  constructor(path: string, status: number) {
-    super(`${path}: HTTP ${status}`);
+  readonly code: string | null;
+  constructor(path: string, status: number, code: string | null = null, message: string | null = null) {
+    super(message === null ? `${path}: HTTP ${status}` : `${message} (HTTP ${status})`);
     this.name = "ApiError";
     this.path = path;
     this.status = status;
+    this.code = code;
   }
 }
 
-/** GETs a JSON document from the keeper (same origin). */
+async function answer<T>(path: string, response: Response): Promise<T> {
+  if (response.ok) return (await response.json()) as T;
+  const body = (await response.json().catch(() => null)) as { error?: { code?: unknown; message?: unknown } } | null;
+  const code = typeof body?.error?.code === "string" ? body.error.code : null;
+  const message = typeof body?.error?.message === "string" ? body.error.message : null;
+  throw new ApiError(path, response.status, code, message);
+}
+
+/** GETs a JSON document from the keeper (same origin; the session cookie goes with it). */
 export async function getJson<T>(path: string): Promise<T> {
-  const response = await fetch(path, { headers: { accept: "application/json" } });
-  if (!response.ok) throw new ApiError(path, response.status);
-  return (await response.json()) as T;
+  return answer(path, await fetch(path, { headers: { accept: "application/json" } }));
+}
+
+/** Sends `body` as JSON to the keeper with `method` (POST by default) and reads the JSON answer. */
+export async function sendJson<T>(path: string, body: unknown, method: "POST" | "PUT" = "POST"): Promise<T> {
+  const headers = { accept: "application/json", "content-type": "application/json" };
+  return answer(path, await fetch(path, { method, headers, body: JSON.stringify(body) }));
 }
 
 export const listLoans = (query: Readonly<Record<string, string>>): Promise<LoanPageJson> =>

@@ -98,7 +98,14 @@ async function start(root: HTMLElement): Promise<void> {
     );
 
     try {
-      const page = await ROUTES[route].view({ t, wallet, display, locale });
+      const page = await ROUTES[route].view({
+        t,
+        wallet,
+        display,
+        locale,
+        session: null,
+        refresh: () => void render(),
+      });
       if (renderId === renderCount) main.replaceChildren(page);
     } catch (error) {
       if (renderId === renderCount)

@@ -1,5 +1,8 @@
+import { lenderEn } from "./lenderEn.ts";
+
 /** The app's English strings: the reference every other language must match key for key. */
 export const en = {
+  ...lenderEn,
   productName: "LoanBook",
   language: "Language",
   connectWallet: "Connect wallet",
@@ -10,10 +13,6 @@ export const en = {
   navLender: "Lender",
   navBorrower: "Borrower",
   navNotary: "Notary",
-  lenderTitle: "Portfolio overview",
-  lenderIntro: "Loans in the book, by status as of the keeper's last block.",
-  loansByStatus: "Loans by status",
-  totalLoans: "Loans in all",
   borrowerTitle: "My loans",
   connectFirst: "Connect your wallet to see your loans.",
   noLoans: "No loans for this address.",

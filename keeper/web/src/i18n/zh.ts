@@ -1,7 +1,9 @@
 /** The app's Chinese (simplified) strings. */
 import type { Messages } from "./en.ts";
+import { lenderZh } from "./lenderZh.ts";
 
 export const zh: Messages = {
+  ...lenderZh,
   productName: "LoanBook 贷款账簿",
   language: "语言",
   connectWallet: "连接钱包",
@@ -12,10 +14,6 @@ export const zh: Messages = {
   navLender: "出借人",
   navBorrower: "借款人",
   navNotary: "公证人",
-  lenderTitle: "资产组合概览",
-  lenderIntro: "账簿中的贷款，按守护程序最新区块时的状态统计。",
-  loansByStatus: "各状态贷款数",
-  totalLoans: "贷款总数",
   borrowerTitle: "我的贷款",
   connectFirst: "连接钱包后查看您的贷款。",
   noLoans: "该地址没有贷款。",

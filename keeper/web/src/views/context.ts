@@ -1,15 +1,26 @@
-/** What every page gets: the translator, the wallet and how amounts are written. */
+/** What every page gets: the translator, the wallet, the signed-in session and how amounts are written. */
 import { formatUnits } from "viem";
 import type { DisplayJson } from "../api.ts";
 import { en } from "../i18n/en.ts";
 import type { MessageKey, Translate } from "../i18n/index.ts";
 import type { Wallet } from "../wallet.ts";
 
+/** Who is signed in (`GET /auth/me`): the address and its roles, read on chain by the keeper. */
+export interface SessionJson {
+  readonly address: `0x${string}`;
+  readonly roles: readonly string[];
+  readonly expiresAt: string | null;
+}
+
 export interface ViewContext {
   readonly t: Translate;
   readonly wallet: Wallet;
   readonly display: DisplayJson;
   readonly locale: string;
+  /** null: nobody is signed in (or the session is another address's than the wallet's). */
+  readonly session: SessionJson | null;
+  /** Draws the page again (after a write, or to show fresh data). */
+  refresh(): void;
 }
 
 export type View = (context: ViewContext) => Promise<HTMLElement>;
