@@ -23,6 +23,8 @@ export interface WalletState {
 
 export interface Wallet {
   readonly available: boolean;
+  /** The EIP-1193 provider itself, for signing and transactions (`chain.ts`). */
+  readonly provider: Eip1193Provider | undefined;
   state(): WalletState;
   connect(): Promise<WalletState>;
   /** Picks up an account the wallet already shares with this site (`eth_accounts`: no prompt), if any. */
@@ -48,6 +50,7 @@ export function createWallet(provider: Eip1193Provider | undefined): Wallet {
   provider?.on?.("chainChanged", (chainId) => update({ chainId: chainIdOf(chainId) }));
   return {
     available: provider !== undefined,
+    provider,
     state: () => state,
     async connect() {
       if (provider === undefined) throw new Error("No EIP-1193 provider");
