@@ -170,6 +170,8 @@ export async function startKeeper(config: KeeperConfig, logger: Logger): Promise
       chainNow,
       bank: { store, secrets: config.bankWebhookSecrets },
       portfolio: store.portfolio,
+      loanEvents: store.loanEvents,
+      certificateApplications: store.certificateApplications,
       display: {
         tokenDecimals: config.contact.tokenDecimals,
         currency: config.contact.currency,

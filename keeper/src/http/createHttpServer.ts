@@ -22,6 +22,10 @@ import { createSignInRouter, type VerifySignature } from "./auth/signIn.ts";
 import type { Sessions } from "../adapters/store/sessions.ts";
 import type { LoanRecord } from "../adapters/store/types.ts";
 import { createPortfolioRouter } from "./portfolioRoutes.ts";
+import { createLoanEvidenceRouter } from "./loanEvidenceRoutes.ts";
+import type { LoanEvents } from "../adapters/store/loanEvents.ts";
+import { createNotaryRouter } from "./notaryRoutes.ts";
+import type { CertificateApplications } from "../adapters/store/certificateApplications.ts";
 import type { Portfolio } from "../adapters/store/portfolio.ts";
 import { badRequest, DECIMAL, integerParameter } from "./validation.ts";
 import { createWebAppRouter, type CreateWebAppRouterParameters } from "./webApp.ts";
@@ -66,8 +70,12 @@ export interface CreateHttpServerParameters {
   };
   /** How the web app writes amounts (the token's decimals, the currency's name); default 6 decimals, USD. */
   readonly display?: CreateWebAppRouterParameters["display"];
+  /** Certificate applications and the notary's queue (`notaryRoutes.ts`), with `auth`; without it they answer 404. */
+  readonly certificateApplications?: CertificateApplications;
   /** The lender's portfolio (`portfolioRoutes.ts`); without it `GET /api/portfolio` answers 404. */
   readonly portfolio?: Pick<Portfolio, "portfolioOf">;
+  /** Loans' timelines (`loanEvidenceRoutes.ts`), with `auth`; without it `GET /api/loans/:id/evidence` answers 404. */
+  readonly loanEvents?: Pick<LoanEvents, "eventsOfLoan">;
 }
 
 export interface ListeningHttpServer {
@@ -274,10 +282,25 @@ export function createHttpServer(parameters: CreateHttpServerParameters): HttpSe
       }
       response.json({ ...detail, loan: loanJson(detail.loan), asOf: now });
     });
+    if (parameters.loanEvents !== undefined) {
+      const { loanEvents } = parameters;
+      const chain = { chainId: auth.chainId, loanBook: parameters.display?.loanBook ?? null };
+      app.use(createLoanEvidenceRouter({ readModel, loanEvents, auth: guard, chainNow, clock, ...chain }));
+    }
+    const { certificateApplications } = parameters;
+    if (certificateApplications !== undefined) {
+      const store = { certificateApplications, readModel };
+      app.use(createNotaryRouter({ store, guard, chainNow, clock, logger }));
+    }
   }
 
   if (bank !== undefined) app.use(createBankWebhookRouter({ ...bank, logger, clock }));
-  if (parameters.operator !== undefined) app.use(createOperatorRouter({ ...parameters.operator, logger }));
+  if (parameters.operator !== undefined) {
+    // A signed-in lender may assign suspense payments and read the contact log too (`operatorRoutes.ts`).
+    app.use(
+      createOperatorRouter({ ...parameters.operator, logger, lenderAccess: guard?.requireRole("lender", "admin") }),
+    );
+  }
   app.use(createWebAppRouter({ display: parameters.display }));
 
   app.use((request: Request, response: Response) => {

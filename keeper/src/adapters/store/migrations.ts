@@ -415,6 +415,21 @@ CREATE TABLE api_keys (
 );
 `;
 
+/**
+ * The lender's applications to a notary for an execution certificate (`certificateApplications.ts`): per loan, the
+ * hashes of the three documents applied with; a newer application of the same loan replaces the older one.
+ */
+const certificateApplications = `
+CREATE TABLE certificate_applications (
+  loan_id INTEGER PRIMARY KEY,
+  debt_instrument_hash TEXT NOT NULL,
+  default_proof_hash TEXT NOT NULL,
+  identity_proof_hash TEXT NOT NULL,
+  applied_by TEXT NOT NULL,
+  applied_at_ms INTEGER NOT NULL
+);
+`;
+
 /** Every migration, in order. Append only. */
 export const migrations: readonly Migration[] = [
   { id: 1, name: "initial schema", sql: initialSchema },
@@ -424,4 +439,5 @@ export const migrations: readonly Migration[] = [
   { id: 5, name: "bank statements", sql: bankStatements },
   { id: 6, name: "borrower contact", sql: borrowerContact },
   { id: 7, name: "web sign-in", sql: webSignIn },
+  { id: 8, name: "certificate applications", sql: certificateApplications },
 ];

@@ -30,8 +30,10 @@ import type {
 } from "./types.ts";
 import { createBankRecords } from "./bankRecords.ts";
 import { createBankSuspense, type AssignBankRecordResult } from "./bankSuspense.ts";
+import { createCertificateApplications, type CertificateApplications } from "./certificateApplications.ts";
 import { createContacts, type Contacts } from "./contacts.ts";
 import { createPortfolio, type Portfolio } from "./portfolio.ts";
+import { createLoanEvents, type LoanEvents } from "./loanEvents.ts";
 import { createSessions, type Sessions } from "./sessions.ts";
 import { createBankStatements, type ListBankQuarantineParameters } from "./bankStatements.ts";
 import type {
@@ -130,8 +132,12 @@ export interface Store {
 
   /** Web sign-in: SIWE nonces, sessions and the lenders' API keys (`sessions.ts`). */
   readonly sessions: Sessions;
+  /** The lender's applications to a notary for execution certificates (`certificateApplications.ts`). */
+  readonly certificateApplications: CertificateApplications;
   /** The lender's portfolio at a chain time (`portfolio.ts`). */
   readonly portfolio: Portfolio;
+  /** A loan's on-chain timeline, with block hashes and times (`loanEvents.ts`). */
+  readonly loanEvents: LoanEvents;
 
   /** Synchronous read-only queries for the HTTP API and the metrics. */
   readonly readModel: ReadModel;
@@ -274,7 +280,9 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
     bankRecordCounts: suspense.bankRecordCounts,
     contacts: createContacts(db),
     sessions: createSessions(db),
+    certificateApplications: createCertificateApplications(db),
     portfolio: createPortfolio(db),
+    loanEvents: createLoanEvents(db),
 
     readModel: createReadModel(db),
 
