@@ -185,6 +185,7 @@ describe("the certificate application and the notary's queue", () => {
     expect(item.application).to.deep.include(DOCUMENTS);
     expect(item.facts.origination.txHash).to.equal(hash("tx 1"));
     expect(item.facts.default).to.equal(null);
+    expect(item.facts.grounds).to.equal(null);
     const other = await call("GET", "/api/notary/queue", `${address()}:notary`);
     expect(other.body.items.map((entry: any) => entry.loan.id)).to.deep.equal(["1", "4"]);
   });

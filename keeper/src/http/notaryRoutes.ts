@@ -59,14 +59,22 @@ const eventJson = (event: EventView | undefined) =>
     ? null
     : { args: event.args, blockNumber: event.blockNumber, txHash: event.txHash, logIndex: event.logIndex };
 
-/** The oldest installment not paid in full at the loan's stored view, and how many days past due it is at `now`. */
-function oldestUnpaid(detail: LoanDetail, now: bigint) {
-  const installment = detail.installments.find(
-    (entry) => BigInt(entry.principal) + BigInt(entry.interest) > BigInt(entry.paid),
-  );
-  if (installment === undefined) return null;
-  const late = now > installment.dueTime ? now - installment.dueTime : 0n;
-  return { number: installment.number, dueTime: installment.dueTime, daysPastDue: Number(late / 86_400n) };
+/**
+ * What the default stands on, from the `LoanDefaulted` the store holds: the oldest unpaid installment and how many
+ * were missed when it was declared, with that installment's due time and days past due at `now` while the store
+ * still has the schedule (a loan in default owes its whole debt, and the chain's breakdown lists no installments).
+ */
+function defaultGrounds(detail: LoanDetail, declared: EventView | undefined, now: bigint) {
+  if (declared === undefined) return null;
+  const number = Number(declared.args.oldestUnpaidInstallment);
+  const installment = detail.installments.find((entry) => entry.number === number);
+  const late = installment === undefined || now <= installment.dueTime ? 0n : now - installment.dueTime;
+  return {
+    oldestUnpaidInstallment: number,
+    missedInstallments: Number(declared.args.missedInstallments),
+    dueTime: installment?.dueTime ?? null,
+    daysPastDue: installment === undefined ? null : Number(late / 86_400n),
+  };
 }
 
 /**
@@ -132,6 +140,7 @@ export function createNotaryRouter(parameters: CreateNotaryRouterParameters): Ro
       const { loan } = detail;
       if (notary !== null && [loan.borrower, loan.claimHolder].some((party) => isAddressEqual(party, notary))) continue;
       const origination = lastEvent(detail, "LoanOriginated");
+      const declared = lastEvent(detail, "LoanDefaulted");
       items.push({
         loan: { ...loan, status: "Defaulted" },
         application,
@@ -139,8 +148,8 @@ export function createNotaryRouter(parameters: CreateNotaryRouterParameters): Ro
         debtInstrumentMatches: origination?.args.documentHash === application.debtInstrumentHash,
         facts: {
           origination: eventJson(origination),
-          default: eventJson(lastEvent(detail, "LoanDefaulted")),
-          oldestUnpaid: oldestUnpaid(detail, now),
+          default: eventJson(declared),
+          grounds: defaultGrounds(detail, declared, now),
           payments: detail.payments.length,
         },
       });

@@ -56,6 +56,7 @@ export class ApiError extends Error {
 }
 
 async function answer<T>(path: string, response: Response): Promise<T> {
+  if (response.status === 204) return undefined as T;
   if (response.ok) return (await response.json()) as T;
   const body = (await response.json().catch(() => null)) as { error?: { code?: unknown; message?: unknown } } | null;
   const code = typeof body?.error?.code === "string" ? body.error.code : null;
@@ -78,6 +79,12 @@ export const listLoans = (query: Readonly<Record<string, string>>): Promise<Loan
   getJson(`/api/loans?${new URLSearchParams(query)}`);
 
 export const loanDetail = (id: string): Promise<LoanDetailJson> => getJson(`/api/loans/${encodeURIComponent(id)}`);
+
+/** The signed-in borrower's loans (`/api/me/loans`: its own only). */
+export const myLoans = (): Promise<LoanPageJson> => getJson("/api/me/loans?limit=100");
+
+/** One of the signed-in address's loans; 403 for anyone else's. */
+export const myLoanDetail = (id: string): Promise<LoanDetailJson> => getJson(`/api/me/loans/${encodeURIComponent(id)}`);
 
 export const displaySettings = (): Promise<DisplayJson> => getJson("/app/config.json");
 

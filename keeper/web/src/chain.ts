@@ -16,7 +16,8 @@ import {
   type ContractFunctionName,
   type Hex,
   type TransactionReceipt,
-  type TypedDataDefinition,
+  type TypedDataDomain,
+  type TypedDataParameter,
 } from "viem";
 import { loanBookAbi } from "../../src/abi/loanBook.ts";
 import type { DisplayJson } from "./api.ts";
@@ -35,6 +36,14 @@ export class ChainWriteError extends Error {
   }
 }
 
+/** EIP-712 typed data as `core/typedData.ts` builds it. */
+export interface TypedDataMessage {
+  readonly domain: TypedDataDomain;
+  readonly types: Readonly<Record<string, readonly TypedDataParameter[]>>;
+  readonly primaryType: string;
+  readonly message: object;
+}
+
 export interface BookChain {
   readonly loanBook: Address;
   readonly chainId: number;
@@ -45,6 +54,8 @@ export interface BookChain {
     args: ContractFunctionArgs<abi, "view" | "pure", name>;
     address?: Address;
   }): Promise<unknown>;
+  /** The latest block's time (unix seconds): what the contract will judge a write by, give or take a block. */
+  latestBlockTime(): Promise<bigint>;
   /** Sends a transaction from `from` and waits for it to be mined; throws a `ChainWriteError` when it reverts. */
   write<const abi extends Abi, name extends ContractFunctionName<abi, "nonpayable" | "payable">>(
     from: Address,
@@ -56,7 +67,7 @@ export interface BookChain {
     },
   ): Promise<TransactionReceipt>;
   /** Signs EIP-712 typed data with `eth_signTypedData_v4`. */
-  signTypedData(from: Address, typedData: TypedDataDefinition): Promise<Hex>;
+  signTypedData(from: Address, typedData: TypedDataMessage): Promise<Hex>;
 }
 
 /** The custom error's name of a failed call, or the wallet's own message. */
@@ -88,6 +99,7 @@ export function bookChain(provider: Eip1193Provider | undefined, display: Displa
     loanBook,
     chainId,
     read: (call) => client.readContract({ address: loanBook, ...call } as Parameters<typeof client.readContract>[0]),
+    latestBlockTime: async () => (await client.getBlock()).timestamp,
     async write(from, call) {
       await onKeeperChain();
       const request = { address: loanBook, ...call, account: from } as Parameters<typeof client.simulateContract>[0];

@@ -1,6 +1,7 @@
 /**
- * The keeper's web app: a header (product name, language, wallet) and three pages by hash route, `#/lender`,
- * `#/borrower` and `#/notary`. Plain DOM; every string comes from `i18n/`.
+ * The keeper's web app: a header (product name, language, wallet and sign-in) and three pages by hash route,
+ * `#/lender`, `#/borrower` and `#/notary` (with sub-paths: `#/lender/loans/7`). Plain DOM; every string comes from
+ * `i18n/`. A session counts only while it is the connected wallet's: switching accounts asks to sign in again.
  */
 import { displaySettings, type DisplayJson } from "./api.ts";
 import { h } from "./dom.ts";
@@ -9,7 +10,9 @@ import { borrowerView } from "./views/borrower.ts";
 import type { View } from "./views/context.ts";
 import { lenderView } from "./views/lender.ts";
 import { notaryView } from "./views/notary.ts";
-import { createWallet } from "./wallet.ts";
+import { readSession, signIn, signOut } from "./session.ts";
+import type { SessionJson } from "./views/context.ts";
+import { createWallet, type WalletState } from "./wallet.ts";
 
 const ROUTES = {
   lender: { view: lenderView, label: "navLender" },
@@ -20,10 +23,15 @@ type Route = keyof typeof ROUTES;
 const DEFAULT_ROUTE: Route = "lender";
 const LOCALE_NAMES: Readonly<Record<Locale, string>> = { en: "English", zh: "中文" };
 
-const routeOf = (hash: string): Route => {
-  const name = hash.replace(/^#\/?/, "");
-  return Object.hasOwn(ROUTES, name) ? (name as Route) : DEFAULT_ROUTE;
+/** `#/lender/loans/7`: the route `lender` and the path `["loans", "7"]`; an unknown route is the default one. */
+const routeOf = (hash: string): { route: Route; path: string[] } => {
+  const [name = "", ...path] = hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
+  return Object.hasOwn(ROUTES, name) ? { route: name as Route, path } : { route: DEFAULT_ROUTE, path: [] };
 };
+
+/** The session, if it is the connected wallet's. */
+const sessionOf = (session: SessionJson | null, { address }: WalletState): SessionJson | null =>
+  session !== null && address !== null && session.address.toLowerCase() === address.toLowerCase() ? session : null;
 
 const storedLocale = (): Locale => {
   const stored = localStorage.getItem(LOCALE_STORAGE_KEY);
@@ -32,17 +40,26 @@ const storedLocale = (): Locale => {
 
 const shortAddress = (address: string): string => `${address.slice(0, 6)}…${address.slice(-4)}`;
 
+const ROLE_LABELS = {
+  lender: "roleLender",
+  borrower: "roleBorrower",
+  notary: "roleNotary",
+  admin: "roleAdmin",
+} as const;
+const roleLabel = (role: string) => ROLE_LABELS[role as keyof typeof ROLE_LABELS] ?? "noRole";
+
 async function start(root: HTMLElement): Promise<void> {
   const wallet = createWallet(window.ethereum);
   let locale = storedLocale();
   const display: DisplayJson = await displaySettings();
+  let session: SessionJson | null = await readSession().catch(() => null);
   /** Each render bumps it; a slower earlier one then drops its result. */
   let renderCount = 0;
 
   const render = async () => {
     const renderId = ++renderCount;
     const t = translator(locale);
-    const route = routeOf(location.hash);
+    const { route, path } = routeOf(location.hash);
     document.documentElement.lang = locale === "zh" ? "zh-CN" : "en";
     document.title = t("productName");
 
@@ -60,27 +77,53 @@ async function start(root: HTMLElement): Promise<void> {
       void render();
     });
 
-    const { address, chainId } = wallet.state();
-    const walletPart =
-      address === null
-        ? h("button", { class: "primary", type: "button", "data-testid": "connect" }, t("connectWallet"))
-        : h(
-            "span",
-            { class: "address", "data-testid": "address", title: address },
-            `${t("connectedAs")} ${shortAddress(address)}`,
-            chainId === null ? "" : ` · ${t("chain")} ${chainId}`,
-          );
-    if (walletPart instanceof HTMLButtonElement) {
-      walletPart.addEventListener("click", async () => {
+    const state = wallet.state();
+    const { address, chainId } = state;
+    const signedIn = sessionOf(session, state);
+    const walletPart: (HTMLElement | string)[] = [];
+    if (address === null) {
+      const connect = h("button", { class: "primary", type: "button", "data-testid": "connect" }, t("connectWallet"));
+      connect.addEventListener("click", async () => {
         if (!wallet.available) {
           main.replaceChildren(h("p", { class: "error" }, t("noWallet")));
           return;
         }
-        walletPart.disabled = true;
-        walletPart.textContent = t("connecting");
+        connect.disabled = true;
+        connect.textContent = t("connecting");
         await wallet.connect().catch(() => undefined);
         void render();
       });
+      walletPart.push(connect);
+    } else {
+      walletPart.push(
+        h(
+          "span",
+          { class: "address", "data-testid": "address", title: address },
+          `${t("connectedAs")} ${shortAddress(address)}`,
+          chainId === null ? "" : ` · ${t("chain")} ${chainId}`,
+          signedIn === null ? "" : ` · ${signedIn.roles.map((role) => t(roleLabel(role))).join(", ") || t("noRole")}`,
+        ),
+      );
+      const button =
+        signedIn === null
+          ? h("button", { class: "primary", type: "button", "data-testid": "sign-in" }, t("signIn"))
+          : h("button", { type: "button", "data-testid": "sign-out" }, t("signOut"));
+      button.addEventListener("click", async () => {
+        button.disabled = true;
+        try {
+          if (signedIn === null) session = await signIn(wallet, address, chainId ?? display.chainId ?? 1);
+          else {
+            await signOut();
+            session = null;
+          }
+        } catch (error) {
+          main.prepend(h("p", { class: "error", "data-testid": "sign-in-error" }, `${t("signInFailed")}: ${error}`));
+          button.disabled = false;
+          return;
+        }
+        void render();
+      });
+      walletPart.push(button);
     }
 
     const nav = h(
@@ -92,20 +135,14 @@ async function start(root: HTMLElement): Promise<void> {
     );
     const main = h("main", {}, h("p", { class: "notice" }, t("loading")));
     root.replaceChildren(
-      h("header", {}, h("h1", {}, t("productName")), h("div", { class: "toolbar" }, languages, walletPart)),
+      h("header", {}, h("h1", {}, t("productName")), h("div", { class: "toolbar" }, languages, ...walletPart)),
       nav,
       main,
     );
 
     try {
-      const page = await ROUTES[route].view({
-        t,
-        wallet,
-        display,
-        locale,
-        session: null,
-        refresh: () => void render(),
-      });
+      const context = { t, wallet, display, locale, path, session: signedIn, refresh: () => void render() };
+      const page = await ROUTES[route].view(context);
       if (renderId === renderCount) main.replaceChildren(page);
     } catch (error) {
       if (renderId === renderCount)

@@ -1,11 +1,31 @@
-/** `#/borrower`: the connected address's loans, each with what it owes next. */
-import { listLoans, loanDetail, nextDue, type LoanJson } from "../api.ts";
+/**
+ * `#/borrower`: the signed-in borrower's loans (`/api/me/loans`: its own only), each with what is due and when, and
+ * what it can do now in its wallet: pay while the loan runs; after a default, propose a repayment plan or object.
+ */
+import { myLoanDetail, myLoans, nextDue, type LoanJson } from "../api.ts";
+import { bookChain, type BookChain } from "../chain.ts";
 import { h } from "../dom.ts";
+import { commitmentPanel } from "./borrower/commitmentPanel.ts";
+import { objectionPanel } from "./borrower/objectionPanel.ts";
+import { payPanel } from "./borrower/payPanel.ts";
 import { formatAmount, formatDate, statusLabel, type View, type ViewContext } from "./context.ts";
 
-async function loanCard(context: ViewContext, loan: LoanJson): Promise<HTMLElement> {
+/** The statuses in which the borrower pays the schedule (or, committed, its plan). */
+const PAYING = new Set(["Active", "Late", "Committed"]);
+/** The statuses of a default the borrower may answer with a plan or an objection. */
+const IN_DEFAULT = new Set(["Defaulted", "Certified"]);
+
+async function actionsFor(context: ViewContext, book: BookChain | null, loan: LoanJson): Promise<HTMLElement[]> {
+  if (book === null) return [];
+  if (PAYING.has(loan.status)) return [await payPanel(context, book, loan)];
+  if (IN_DEFAULT.has(loan.status))
+    return [await commitmentPanel(context, book, loan), objectionPanel(context, book, loan)];
+  return [];
+}
+
+async function loanCard(context: ViewContext, book: BookChain | null, loan: LoanJson): Promise<HTMLElement> {
   const { t } = context;
-  const detail = await loanDetail(loan.id);
+  const detail = await myLoanDetail(loan.id);
   const due = nextDue(detail.installments);
   const rows: [string, string][] = [
     [t("principal"), formatAmount(context, loan.principal)],
@@ -14,7 +34,7 @@ async function loanCard(context: ViewContext, loan: LoanJson): Promise<HTMLEleme
   ];
   return h(
     "li",
-    { class: "card", "data-loan-id": loan.id },
+    { class: "card", "data-loan-id": loan.id, "data-status": loan.status },
     h(
       "strong",
       {},
@@ -22,23 +42,28 @@ async function loanCard(context: ViewContext, loan: LoanJson): Promise<HTMLEleme
       h("span", { class: "status", "data-status": loan.status }, statusLabel(t, loan.status)),
     ),
     h("dl", {}, ...rows.flatMap(([term, value]) => [h("dt", {}, term), h("dd", {}, value)])),
+    ...(await actionsFor(context, book, loan)),
   );
 }
 
 export const borrowerView: View = async (context) => {
-  const { t, wallet } = context;
+  const { t, wallet, session } = context;
   const section = h("section", { "data-view": "borrower" }, h("h2", {}, t("borrowerTitle")));
-  const { address } = wallet.state();
-  if (address === null) {
+  if (wallet.state().address === null) {
     section.append(h("p", { class: "notice" }, t("connectFirst")));
     return section;
   }
-  const page = await listLoans({ borrower: address });
+  if (session === null) {
+    section.append(h("p", { class: "notice", "data-testid": "sign-in-first" }, t("signInFirst")));
+    return section;
+  }
+  const page = await myLoans();
   if (page.loans.length === 0) {
     section.append(h("p", { class: "notice" }, t("noLoans")));
     return section;
   }
-  const cards = await Promise.all(page.loans.map((loan) => loanCard(context, loan)));
+  const book = bookChain(wallet.provider, context.display);
+  const cards = await Promise.all(page.loans.map((loan) => loanCard(context, book, loan)));
   section.append(h("ul", { class: "cards", "data-testid": "borrower-loans" }, ...cards));
   return section;
 };

@@ -17,6 +17,8 @@ export interface ViewContext {
   readonly wallet: Wallet;
   readonly display: DisplayJson;
   readonly locale: string;
+  /** The route's path after its name: `#/lender/loans/7` gives `["loans", "7"]`. */
+  readonly path: readonly string[];
   /** null: nobody is signed in (or the session is another address's than the wallet's). */
   readonly session: SessionJson | null;
   /** Draws the page again (after a write, or to show fresh data). */

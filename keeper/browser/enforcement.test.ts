@@ -1,0 +1,297 @@
+/**
+ * The enforcement path in real headless Chromium, against a keeper process on a local chain: the book's loans go
+ * unpaid until the keeper declares them in default; a borrower signs in with its wallet (EIP-4361), picks a
+ * repayment plan within the template's policy, signs it (`eth_signTypedData_v4`) and the commitment lands on chain;
+ * the lender applies for an execution certificate with its API key; a notary signs in, reads the default's documents
+ * and chain facts, and co-signs it on chain. Then who may see what: another borrower's loan, the lender's and the
+ * notary's routes for a borrower, and a forged or replayed sign-in message. Screenshots go to `.keeper/screenshots/`.
+ */
+import { after, before, describe, it } from "node:test";
+import { expect } from "chai";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import { keccak256, parseEventLogs, stringToHex, type Hex } from "viem";
+import { createSiweMessage } from "viem/siwe";
+import { loanBookAbi } from "../src/abi/loanBook.ts";
+import { REPOSITORY_ROOT, startLocalChain, type LocalChain } from "../src/adapters/chain/localChain.ts";
+import { createApiKeyCommand } from "../src/cli/commands/apiKey.ts";
+import { LoanStatus } from "../src/core/decisions.ts";
+import { createWorld, dayTime, type World } from "../../scripts/demo/createWorld.ts";
+import { startDemoKeeper, type DemoKeeper } from "../../scripts/demo/startDemoKeeper.ts";
+import { browserSkipReason, launchChromium, type Chromium } from "./support/launchChromium.ts";
+import { createTestProvider, type TestProvider } from "./support/testProvider.ts";
+
+const LOANS = 4;
+const SEED = "browser-enforcement";
+/** Past every template's default trigger (the bullet's: due on day 180, in default 30 days later). */
+const UNPAID_UNTIL_DAY = 215;
+const SCREENSHOTS = join(REPOSITORY_ROOT, ".keeper", "screenshots");
+const UI_TIMEOUT_MS = 15_000;
+const evidence = (text: string): Hex => keccak256(stringToHex(text));
+
+/** `fetch` from inside the page (its cookie, its origin): the status and the error code. */
+const pageFetch = (page: Page, path: string, init: { method?: string; body?: string } = {}) =>
+  page.evaluate(
+    async ({ path, init }) => {
+      const response = await fetch(path, {
+        ...init,
+        headers: init.body === undefined ? {} : { "content-type": "application/json" },
+      });
+      const body = (await response.json().catch(() => null)) as { error?: { code?: string } } | null;
+      return { status: response.status, code: body?.error?.code ?? null };
+    },
+    { path, init },
+  );
+
+describe("the enforcement path in headless Chromium", { timeout: 300_000, skip: browserSkipReason() }, () => {
+  const dir = mkdtempSync(join(tmpdir(), "keeper-browser-enforcement-"));
+  const dbPath = join(dir, "keeper.sqlite");
+  let chain: LocalChain | undefined;
+  let keeper: DemoKeeper | undefined;
+  let browser: Chromium | undefined;
+  let world: World;
+  let wallet: TestProvider;
+  let page: Page;
+  /** Two loans in default, of two borrowers: the first commits, the second is certified. */
+  let committing: World["loans"][number];
+  let certified: World["loans"][number];
+  const problems: string[] = [];
+  /** The bodies the page posted to `/auth/verify`, to replay them. */
+  const signIns: string[] = [];
+
+  const screenshot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const statusOf = async (loanId: bigint) =>
+    Number(
+      await world.rpc.client.readContract({
+        address: world.loanBook,
+        abi: loanBookAbi,
+        functionName: "statusOf",
+        args: [loanId],
+      }),
+    );
+  const openRoute = async (route: string, ready: string) => {
+    await page.evaluate(`location.hash = "#/${route}"`);
+    await page.locator(ready).first().waitFor({ timeout: UI_TIMEOUT_MS });
+  };
+  /** Signs in through the header's button, as the wallet's current account. */
+  const signIn = async () => {
+    await page.getByTestId("sign-in").click();
+    await page.getByTestId("sign-out").waitFor({ timeout: UI_TIMEOUT_MS });
+  };
+
+  before(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    chain = await startLocalChain({ port: 0 });
+    world = await createWorld({ rpcUrl: chain.url, loans: LOANS, seed: SEED, horizonDays: 30 });
+    keeper = await startDemoKeeper({ world, dbPath, logFile: join(dir, "keeper.log") });
+    await keeper.link.waitUntilCaughtUp();
+    // Nobody pays: half a day off a penalty day's boundary, every loan is past its default trigger, and the keeper
+    // declares the defaults by itself.
+    await world.rpc.mineAt(dayTime(world, UNPAID_UNTIL_DAY));
+    const deadline = Date.now() + 60_000;
+    while (
+      (await Promise.all(world.loans.map((loan) => statusOf(loan.loanId)))).some((s) => s !== LoanStatus.Defaulted)
+    ) {
+      if (Date.now() > deadline) throw new Error("the keeper did not declare the defaults");
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    await keeper.link.waitUntilCaughtUp();
+    [committing, certified] = world.loans as [World["loans"][number], World["loans"][number]];
+
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+    page.on("console", (message) => {
+      if (message.type() === "error" && !message.text().includes("status of 40")) problems.push(message.text());
+    });
+    page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+    page.on("request", (request) => {
+      if (request.url().endsWith("/auth/verify")) signIns.push(request.postData() ?? "");
+    });
+    wallet = createTestProvider({ account: committing.borrower, rpcUrl: chain.url });
+    await wallet.install(page);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await keeper?.stop();
+    await chain?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("asks a connected borrower to sign in, then shows its defaulted loan", async () => {
+    await page.goto(`${keeper!.url}/app/#/borrower`);
+    await page.getByTestId("connect").click();
+    await page.getByTestId("sign-in-first").waitFor({ timeout: UI_TIMEOUT_MS });
+    await signIn();
+    const card = page.locator(`[data-loan-id="${committing.loanId}"]`);
+    await card.waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await card.getAttribute("data-status")).to.equal("Defaulted");
+    expect(await page.locator("[data-testid=borrower-loans] > li").count()).to.equal(1);
+    expect(wallet.calls).to.include("personal_sign");
+  });
+
+  it("refuses a plan outside the template's policy before anything is signed", async () => {
+    await page.locator("[data-action=commitment] summary").click();
+    await page.getByTestId("plan-installments").selectOption("3");
+    await page.getByTestId("plan-interval").fill("61");
+    expect(await page.getByTestId("plan").textContent()).to.contain("longer than the policy allows");
+    const signed = wallet.calls.filter((call) => call === "eth_signTypedData_v4").length;
+    await page.getByTestId("commitment-submit").click();
+    await page.locator("[data-testid=commitment-outcome].error").waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(wallet.calls.filter((call) => call === "eth_signTypedData_v4").length).to.equal(signed);
+    expect(await statusOf(committing.loanId)).to.equal(LoanStatus.Defaulted);
+  });
+
+  it("lets the borrower sign a repayment commitment in the page, which lands on chain", async () => {
+    await page.getByTestId("plan-interval").fill("30");
+    const rows = page.locator("[data-testid=plan] tbody tr");
+    await rows.nth(2).waitFor({ timeout: UI_TIMEOUT_MS });
+    const amounts = (await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-amount")))).map((a) =>
+      BigInt(a!),
+    );
+    const payoff = await world.rpc.client.readContract({
+      address: world.loanBook,
+      abi: loanBookAbi,
+      functionName: "payoffAmount",
+      args: [committing.loanId],
+    });
+    expect(amounts.reduce((sum, amount) => sum + amount, 0n)).to.equal(payoff);
+    await screenshot("borrower-commitment-plan");
+
+    await page.getByTestId("commitment-submit").click();
+    const outcome = page.locator("[data-testid=commitment-outcome].done");
+    await outcome.waitFor({ timeout: UI_TIMEOUT_MS });
+    const hash = /0x[0-9a-f]{64}/.exec((await outcome.textContent()) ?? "")?.[0] as Hex;
+    const receipt = await world.rpc.client.getTransactionReceipt({ hash });
+    const [accepted] = parseEventLogs({ abi: loanBookAbi, logs: receipt.logs, eventName: "CommitmentAccepted" });
+    expect(accepted?.args.loanId).to.equal(committing.loanId);
+    expect(accepted?.args.installments).to.equal(3n);
+    expect(accepted?.args.total).to.equal(payoff);
+    expect(await statusOf(committing.loanId)).to.equal(LoanStatus.Committed);
+    const plan = await world.rpc.client.readContract({
+      address: world.loanBook,
+      abi: loanBookAbi,
+      functionName: "commitmentOf",
+      args: [committing.loanId],
+    });
+    const cumulative = amounts.map((_, k) => amounts.slice(0, k + 1).reduce((sum, amount) => sum + amount, 0n));
+    expect(plan.map((entry) => entry.cumulative)).to.deep.equal(cumulative);
+    expect(wallet.calls).to.include("eth_signTypedData_v4");
+
+    // The page redraws from the keeper once it has followed the block: the loan is committed, with a pay panel.
+    await keeper!.link.waitUntilCaughtUp();
+    await page
+      .locator(`[data-loan-id="${committing.loanId}"][data-status=Committed]`)
+      .waitFor({ timeout: UI_TIMEOUT_MS });
+    await screenshot("borrower-committed");
+  });
+
+  it("keeps another borrower's loan, the lender's book and the notary's queue from a borrower", async () => {
+    expect(await pageFetch(page, `/api/me/loans/${certified.loanId}`)).to.deep.equal({
+      status: 403,
+      code: "forbidden_loan",
+    });
+    expect(await pageFetch(page, "/api/portfolio")).to.deep.equal({ status: 403, code: "forbidden_role" });
+    expect(await pageFetch(page, "/bank/records")).to.deep.equal({ status: 403, code: "forbidden_role" });
+    expect(await pageFetch(page, "/api/notary/queue")).to.deep.equal({ status: 403, code: "forbidden_role" });
+    const body = JSON.stringify({
+      debtInstrumentHash: certified.documentHash,
+      defaultProofHash: evidence("forged proof"),
+      identityProofHash: evidence("forged identity"),
+    });
+    expect(
+      await pageFetch(page, `/api/loans/${certified.loanId}/certificate-application`, { method: "POST", body }),
+    ).to.deep.equal({ status: 403, code: "forbidden_role" });
+    await openRoute("notary", "[data-testid=notary-only]");
+  });
+
+  it("refuses a replayed and a forged sign-in message, and opens no session for them", async () => {
+    const origin = new URL(keeper!.url).origin;
+    const verify = (body: string) =>
+      fetch(`${keeper!.url}/auth/verify`, {
+        method: "POST",
+        headers: { "content-type": "application/json", origin },
+        body,
+      });
+    const replayed = await verify(signIns[0]!);
+    expect(replayed.status).to.equal(401);
+    expect(((await replayed.json()) as { error: { code: string } }).error.code).to.equal("nonce_used");
+
+    // The borrower's address in the message, signed by another key.
+    const { nonce } = (await (await fetch(`${keeper!.url}/auth/nonce`)).json()) as { nonce: string };
+    const message = createSiweMessage({
+      domain: new URL(keeper!.url).host,
+      uri: origin,
+      address: certified.borrower.address,
+      chainId: world.rpc.chainId,
+      nonce,
+      version: "1",
+    });
+    const signature = await committing.borrower.signMessage({ message });
+    const forged = await verify(JSON.stringify({ message, signature }));
+    expect(forged.status).to.equal(401);
+    expect(((await forged.json()) as { error: { code: string } }).error.code).to.equal("bad_signature");
+    expect(forged.headers.getSetCookie()).to.deep.equal([]);
+  });
+
+  it("lets a notary read the lender's application with the chain facts and co-sign the default on chain", async () => {
+    // The lender's back office applies with its API key, server to server.
+    let stdout = "";
+    const io = { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: () => true } };
+    const created = await createApiKeyCommand({ env: {} }).run(
+      ["create", "--lender", world.accounts.lender.address, "--name", "back office", "--database", dbPath],
+      io,
+    );
+    expect(created).to.equal(0);
+    const key = /^lk_[A-Za-z0-9_-]{43}$/m.exec(stdout)![0];
+    const documents = {
+      debtInstrumentHash: certified.documentHash,
+      defaultProofHash: evidence(`proof of default of loan ${certified.loanId}`),
+      identityProofHash: evidence(`identity proof of the borrower of loan ${certified.loanId}`),
+    };
+    const applied = await fetch(`${keeper!.url}/api/loans/${certified.loanId}/certificate-application`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify(documents),
+    });
+    expect(applied.status).to.equal(201);
+
+    await wallet.setAccount(world.accounts.notary);
+    await openRoute("notary", "[data-testid=sign-in]");
+    await signIn();
+    const card = page.locator(`[data-testid=notary-queue] [data-loan-id="${certified.loanId}"]`);
+    await card.waitFor({ timeout: UI_TIMEOUT_MS });
+    // The committed loan is in default no more: it is not in the queue (and was never applied for).
+    expect(await page.locator("[data-testid=notary-queue] > li").count()).to.equal(1);
+    const text = (await card.textContent()) ?? "";
+    for (const hash of Object.values(documents)) expect(text).to.contain(hash);
+    expect(await card.getByTestId("instrument-check").textContent()).to.contain("matches");
+    expect(text).to.match(/Oldest unpaid installment#1 · \d+ missed/);
+    await screenshot("notary-queue");
+
+    await card.locator("[data-action=certify] summary").click();
+    await card.getByTestId("certify-submit").click();
+    const outcome = card.locator("[data-testid=certify-outcome].done");
+    await outcome.waitFor({ timeout: UI_TIMEOUT_MS });
+    const hash = /0x[0-9a-f]{64}/.exec((await outcome.textContent()) ?? "")?.[0] as Hex;
+    const receipt = await world.rpc.client.getTransactionReceipt({ hash });
+    const [event] = parseEventLogs({ abi: loanBookAbi, logs: receipt.logs, eventName: "DefaultCertified" });
+    expect(event?.args).to.deep.include({
+      loanId: certified.loanId,
+      notary: world.accounts.notary.address,
+      ...documents,
+    });
+    expect(receipt.from.toLowerCase()).to.equal(world.accounts.notary.address.toLowerCase());
+    expect(await statusOf(certified.loanId)).to.equal(LoanStatus.Certified);
+
+    await keeper!.link.waitUntilCaughtUp();
+    await page.getByTestId("queue-empty").waitFor({ timeout: UI_TIMEOUT_MS });
+    await screenshot("notary-certified");
+  });
+
+  it("logs no error in the page", () => {
+    expect(problems).to.deep.equal([]);
+  });
+});
