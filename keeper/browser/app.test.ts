@@ -10,12 +10,23 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { hexToBigInt, parseEther, verifyMessage, verifyTypedData, type Hex } from "viem";
+import {
+  formatUnits,
+  hexToBigInt,
+  parseEther,
+  parseEventLogs,
+  parseUnits,
+  verifyMessage,
+  verifyTypedData,
+  type Hex,
+} from "viem";
+import { loanBookAbi } from "../src/abi/loanBook.ts";
 import { REPOSITORY_ROOT, startLocalChain, type LocalChain } from "../src/adapters/chain/localChain.ts";
 import { WEB_APP_CSP } from "../src/http/webApp.ts";
 import { createWorld, type World } from "../../scripts/demo/createWorld.ts";
 import { startDemoKeeper, type DemoKeeper } from "../../scripts/demo/startDemoKeeper.ts";
 import { browserSkipReason, launchChromium, type Chromium } from "./support/launchChromium.ts";
+import { collectPageProblems } from "./support/pageProblems.ts";
 import { createTestProvider, type TestProvider } from "./support/testProvider.ts";
 
 const LOANS = 6;
@@ -49,7 +60,7 @@ describe("the web app in headless Chromium", { timeout: 180_000, skip: browserSk
   let wallet: TestProvider;
   let page: Page;
   const requests: string[] = [];
-  const problems: string[] = [];
+  let problems: string[] = [];
 
   const screenshot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
   const openRoute = async (route: string, ready: string) => {
@@ -66,10 +77,7 @@ describe("the web app in headless Chromium", { timeout: 180_000, skip: browserSk
     browser = await launchChromium();
     page = await browser.context.newPage();
     page.on("request", (request) => requests.push(request.url()));
-    page.on("console", (message) => {
-      if (message.type() === "error") problems.push(`console: ${message.text()}`);
-    });
-    page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+    problems = collectPageProblems(page);
     wallet = createTestProvider({ account: world.loans[0]!.borrower, rpcUrl: chain.url });
     await wallet.install(page);
   });
@@ -114,7 +122,11 @@ describe("the web app in headless Chromium", { timeout: 180_000, skip: browserSk
     expect(wallet.calls).to.include.members(["eth_requestAccounts", "eth_chainId"]);
   });
 
-  it("lists the borrower's loan with what is due next", async () => {
+  it("asks the connected borrower to sign in with its wallet (EIP-4361), then lists its loan with what is due next", async () => {
+    await page.getByTestId("sign-in-first").waitFor({ timeout: UI_TIMEOUT_MS });
+    await page.getByTestId("sign-in").click();
+    await page.getByTestId("sign-out").waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(wallet.calls).to.include("personal_sign");
     const loan = world.loans[0]!;
     const card = page.locator(`[data-testid=borrower-loans] [data-loan-id="${loan.loanId}"]`);
     await card.waitFor({ timeout: UI_TIMEOUT_MS });
@@ -126,14 +138,62 @@ describe("the web app in headless Chromium", { timeout: 180_000, skip: browserSk
     await screenshot("borrower-desktop");
   });
 
-  it("follows the wallet's accountsChanged to another borrower", async () => {
+  it("follows the wallet's accountsChanged to another borrower, who must sign in for its own loans", async () => {
     const other = world.loans[1]!;
     await wallet.setAccount(other.borrower);
     await page.locator(`[data-testid=address][title="${other.borrower.address}"]`).waitFor({ timeout: UI_TIMEOUT_MS });
+    // The session is the first borrower's: the page shows nothing of either until the new account signs in.
+    await page.getByTestId("sign-in-first").waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await page.locator("[data-loan-id]").count()).to.equal(0);
+    await page.getByTestId("sign-in").click();
     await page.locator(`[data-loan-id="${other.loanId}"]`).waitFor({ timeout: UI_TIMEOUT_MS });
     expect(await page.locator(`[data-loan-id="${world.loans[0]!.loanId}"]`).count()).to.equal(0);
     await wallet.setAccount(world.loans[0]!.borrower);
+    await page.getByTestId("sign-in").click();
     await page.locator(`[data-loan-id="${world.loans[0]!.loanId}"]`).waitFor({ timeout: UI_TIMEOUT_MS });
+  });
+
+  it("lets the borrower pay what is due from its wallet (approve, then repay)", async () => {
+    const loan = world.loans[0]!;
+    const card = page.locator(`[data-loan-id="${loan.loanId}"]`);
+    await card.locator("[data-action=pay] summary").click();
+    const due = await world.rpc.client.readContract({
+      address: world.loanBook,
+      abi: loanBookAbi,
+      functionName: "amountDue",
+      args: [loan.loanId],
+    });
+    const amount = parseUnits((await card.getByTestId("pay-amount").inputValue()) || "0", 6);
+    expect(amount).to.equal(due);
+    // Ahead of the first due date nothing is due yet: pay a part of the first installment instead.
+    const paying = due > 0n ? due : 25_000_000n;
+    await card.getByTestId("pay-amount").fill(formatUnits(paying, 6));
+    await card.getByTestId("pay-submit").click();
+    const outcome = card.locator("[data-testid=pay-outcome].done");
+    await outcome.waitFor({ timeout: UI_TIMEOUT_MS });
+    const hash = /0x[0-9a-f]{64}/.exec((await outcome.textContent()) ?? "")?.[0] as Hex;
+    const receipt = await world.rpc.client.getTransactionReceipt({ hash });
+    const [repaid] = parseEventLogs({ abi: loanBookAbi, logs: receipt.logs, eventName: "RepaymentMade" });
+    const { loanId, penaltyPaid, interestPaid, principalPaid, prepaid } = repaid!.args;
+    expect(loanId).to.equal(loan.loanId);
+    expect(penaltyPaid + interestPaid + principalPaid + prepaid).to.equal(paying);
+    expect(receipt.from.toLowerCase()).to.equal(loan.borrower.address.toLowerCase());
+    // The page then redraws from fresh data.
+    await outcome.waitFor({ state: "detached", timeout: UI_TIMEOUT_MS });
+  });
+
+  it("names the chain's refusal of a payment above the debt, and sends nothing", async () => {
+    const loan = world.loans[0]!;
+    const card = page.locator(`[data-loan-id="${loan.loanId}"]`);
+    await card.locator("[data-action=pay] summary").waitFor({ timeout: UI_TIMEOUT_MS });
+    await card.locator("[data-action=pay] summary").click();
+    const sent = wallet.calls.filter((call) => call === "eth_sendTransaction").length;
+    await card.getByTestId("pay-amount").fill("100000000");
+    await card.getByTestId("pay-submit").click();
+    const outcome = card.locator("[data-testid=pay-outcome].error");
+    await outcome.waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await outcome.textContent()).to.equal("Refused: insufficientBalance");
+    expect(wallet.calls.filter((call) => call === "eth_sendTransaction").length).to.equal(sent);
   });
 
   it("signs messages and typed data and sends transactions for the page", async () => {

@@ -21,6 +21,7 @@ import { LoanStatus } from "../src/core/decisions.ts";
 import { createWorld, dayTime, type World } from "../../scripts/demo/createWorld.ts";
 import { startDemoKeeper, type DemoKeeper } from "../../scripts/demo/startDemoKeeper.ts";
 import { browserSkipReason, launchChromium, type Chromium } from "./support/launchChromium.ts";
+import { collectPageProblems } from "./support/pageProblems.ts";
 import { createTestProvider, type TestProvider } from "./support/testProvider.ts";
 
 const LOANS = 4;
@@ -57,7 +58,7 @@ describe("the enforcement path in headless Chromium", { timeout: 300_000, skip: 
   /** Two loans in default, of two borrowers: the first commits, the second is certified. */
   let committing: World["loans"][number];
   let certified: World["loans"][number];
-  const problems: string[] = [];
+  let problems: string[] = [];
   /** The bodies the page posted to `/auth/verify`, to replay them. */
   const signIns: string[] = [];
 
@@ -102,10 +103,7 @@ describe("the enforcement path in headless Chromium", { timeout: 300_000, skip: 
 
     browser = await launchChromium();
     page = await browser.context.newPage();
-    page.on("console", (message) => {
-      if (message.type() === "error" && !message.text().includes("status of 40")) problems.push(message.text());
-    });
-    page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+    problems = collectPageProblems(page);
     page.on("request", (request) => {
       if (request.url().endsWith("/auth/verify")) signIns.push(request.postData() ?? "");
     });
@@ -289,6 +287,34 @@ describe("the enforcement path in headless Chromium", { timeout: 300_000, skip: 
     await keeper!.link.waitUntilCaughtUp();
     await page.getByTestId("queue-empty").waitFor({ timeout: UI_TIMEOUT_MS });
     await screenshot("notary-certified");
+  });
+
+  it("lets a borrower object to its default with evidence hashed in the page, which freezes enforcement", async () => {
+    const objecting = world.loans[2]!;
+    await wallet.setAccount(objecting.borrower);
+    await openRoute("borrower", "[data-testid=sign-in]");
+    await signIn();
+    const card = page.locator(`[data-loan-id="${objecting.loanId}"]`);
+    await card.locator("[data-action=objection] summary").click();
+    await card.getByTestId("objection-submit").click();
+    await card.locator("[data-testid=objection-outcome].error").waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await statusOf(objecting.loanId)).to.equal(LoanStatus.Defaulted);
+
+    const file = Buffer.from("Bank statement: installment 1 paid in cash at the branch, receipt 0042.");
+    await card
+      .getByTestId("objection-file")
+      .setInputFiles({ name: "receipt.txt", mimeType: "text/plain", buffer: file });
+    const evidenceHash = keccak256(file);
+    await page.locator(`[data-testid=objection-hash]:text("${evidenceHash}")`).waitFor({ timeout: UI_TIMEOUT_MS });
+    await card.getByTestId("objection-submit").click();
+    const outcome = card.locator("[data-testid=objection-outcome].done");
+    await outcome.waitFor({ timeout: UI_TIMEOUT_MS });
+    const hash = /0x[0-9a-f]{64}/.exec((await outcome.textContent()) ?? "")?.[0] as Hex;
+    const receipt = await world.rpc.client.getTransactionReceipt({ hash });
+    const [filed] = parseEventLogs({ abi: loanBookAbi, logs: receipt.logs, eventName: "ObjectionFiled" });
+    expect(filed?.args).to.deep.include({ loanId: objecting.loanId, evidenceHash });
+    expect(await statusOf(objecting.loanId)).to.equal(LoanStatus.Disputed);
+    await screenshot("borrower-objection");
   });
 
   it("logs no error in the page", () => {

@@ -79,6 +79,7 @@ export const en = {
   daysPastDue: "days past due",
   paymentsMade: "Payments made",
   missed: "missed",
+  insufficientBalance: "The wallet holds less than this amount",
   loading: "Loading…",
   loadFailed: "Could not load",
   statusNone: "None",

@@ -77,6 +77,7 @@ export const zh: Messages = {
   daysPastDue: "天逾期",
   paymentsMade: "已还款次数",
   missed: "期未还",
+  insufficientBalance: "钱包余额不足",
   loading: "加载中…",
   loadFailed: "加载失败",
   statusNone: "无",

@@ -1,11 +1,11 @@
 /**
  * Paying an installment from the wallet: the amount due now (read on chain, editable), then the token's `approve`
- * when the allowance is short, then `repay`. Two prompts at most; the chain's waterfall credits penalty, interest and
+ * when the allowance is short, then `repay`. An amount above the wallet's balance is refused before anything is sent. Two prompts at most; the chain's waterfall credits penalty, interest and
  * principal in that order.
  */
 import { erc20Abi, formatUnits, parseUnits, type Address } from "viem";
 import type { LoanJson } from "../../api.ts";
-import { loanBookAbi, type BookChain } from "../../chain.ts";
+import { ChainWriteError, loanBookAbi, type BookChain } from "../../chain.ts";
 import { h } from "../../dom.ts";
 import { actionPanel } from "../actionPanel.ts";
 import { formatAmount, type ViewContext } from "../context.ts";
@@ -34,6 +34,14 @@ export async function payPanel(context: ViewContext, book: BookChain, loan: Loan
     button: t("pay"),
     async run() {
       const amount = parseUnits(input.value.trim(), display.tokenDecimals);
+      if (amount <= 0n) throw new ChainWriteError("zeroAmount", t("payAmount"));
+      const balance = (await book.read({
+        abi: erc20Abi,
+        address: template.token,
+        functionName: "balanceOf",
+        args: [borrower],
+      })) as bigint;
+      if (balance < amount) throw new ChainWriteError("insufficientBalance", t("insufficientBalance"));
       const allowance = (await book.read({
         abi: erc20Abi,
         address: template.token,
