@@ -172,6 +172,12 @@ export async function startKeeper(config: KeeperConfig, logger: Logger): Promise
       portfolio: store.portfolio,
       loanEvents: store.loanEvents,
       certificateApplications: store.certificateApplications,
+      originations: {
+        offers: store.originationOffers,
+        loanBook,
+        verifyTypedData: (parameters) =>
+          client.verifyTypedData(parameters as Parameters<typeof client.verifyTypedData>[0]),
+      },
       display: {
         tokenDecimals: config.contact.tokenDecimals,
         currency: config.contact.currency,

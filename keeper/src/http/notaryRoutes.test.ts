@@ -1,19 +1,15 @@
 import { after, before, describe, it } from "node:test";
 import { mkdtempSync, rmSync } from "node:fs";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createServer, type Server } from "node:http";
 import { expect } from "chai";
-import express, { type NextFunction, type Request, type Response } from "express";
-import { keccak256, stringToHex, zeroHash, type Address, type Hex } from "viem";
+import { keccak256, stringToHex, zeroHash, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { LoanStatus } from "../core/decisions.ts";
 import { openStore, type Store } from "../adapters/store/openStore.ts";
 import { createLogger } from "../runtime/logger.ts";
-import type { Auth, Principal } from "./auth/requireAuth.ts";
-import type { Role } from "./auth/roles.ts";
 import { createNotaryRouter } from "./notaryRoutes.ts";
+import { headerAuth, serveRouter, type ServedRouter } from "./routeTesting.ts";
 
 const address = () => privateKeyToAccount(generatePrivateKey()).address;
 const borrower = address();
@@ -29,40 +25,10 @@ const DOCUMENTS = {
 };
 const T0 = 1_800_000_000_000;
 
-/** The principal a request names in `x-principal` (`address:role,role` or `operator:name`); none: 401. */
-const fakeGuard = (): Auth => {
-  const principalOf = (request: Request): Principal | undefined => {
-    const header = request.get("x-principal");
-    if (header === undefined) return undefined;
-    const [who, roles = ""] = header.split(":");
-    if (who === "operator") return { kind: "operator", operator: roles };
-    return { kind: "session", address: who as Address, roles: roles.split(",") as Role[], expiresAtMs: Infinity };
-  };
-  return {
-    requireSession: async () => undefined,
-    requireLoanAccess: () => async () => undefined,
-    sessionOf: () => undefined,
-    requireRole:
-      (...roles) =>
-      async (request: Request, response: Response, next: NextFunction) => {
-        const principal = principalOf(request);
-        if (principal === undefined) return void response.status(401).json({ error: { code: "no_session" } });
-        response.locals.principal = principal;
-        const allowed =
-          principal.kind === "operator"
-            ? roles.includes("lender")
-            : principal.roles.some((r) => roles.includes(r as never));
-        if (!allowed) return void response.status(403).json({ error: { code: "forbidden_role" } });
-        next();
-      },
-  };
-};
-
 describe("the certificate application and the notary's queue", () => {
   const dir = mkdtempSync(join(tmpdir(), "keeper-notary-"));
   let store: Store;
-  let server: Server;
-  let base: string;
+  let served: ServedRouter;
 
   const loan = (id: bigint, status: number, claimHolder = lender) =>
     store.upsertLoan({
@@ -79,16 +45,8 @@ describe("the certificate application and the notary's queue", () => {
       updatedBlock: 1n,
     });
 
-  const call = async (method: string, path: string, principal?: string, body?: unknown) => {
-    const headers: Record<string, string> = { "content-type": "application/json" };
-    if (principal !== undefined) headers["x-principal"] = principal;
-    const response = await fetch(base + path, {
-      method,
-      headers,
-      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as any };
-  };
+  const call = (method: string, path: string, principal?: string, body?: unknown) =>
+    served.call(method, path, principal, body);
   const apply = (id: string, principal: string | undefined, body: unknown = DOCUMENTS) =>
     call("POST", `/api/loans/${id}/certificate-application`, principal, body);
   const applications = () => store.certificateApplications.list().length;
@@ -109,27 +67,18 @@ describe("the certificate application and the notary's queue", () => {
       loanId: 1n,
       args: { loanId: "1", documentHash: DOCUMENT },
     });
-    // As createHttpServer sets it up: bigints as decimal strings, a body parser's refusal as a 400.
-    const app = express();
-    app.set("json replacer", (_key: string, value: unknown) => (typeof value === "bigint" ? String(value) : value));
-    app.use(
+    served = await serveRouter(
       createNotaryRouter({
         store,
-        guard: fakeGuard(),
+        guard: headerAuth(),
         chainNow: () => 1_000n,
         clock: () => T0,
         logger: createLogger({ level: "silent" }),
       }),
     );
-    app.use((error: { status?: number }, _request: Request, response: Response, _next: NextFunction) => {
-      response.status(error.status ?? 500).json({ error: { code: "bad_request" } });
-    });
-    server = createServer(app).listen(0);
-    await new Promise((resolve) => server.once("listening", resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  after(() => {
-    server.close();
+  after(async () => {
+    await served.close();
     store.close();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -416,8 +416,10 @@ CREATE TABLE api_keys (
 `;
 
 /**
- * The lender's applications to a notary for an execution certificate (`certificateApplications.ts`): per loan, the
- * hashes of the three documents applied with; a newer application of the same loan replaces the older one.
+ * The web app's off-chain paperwork. The lender's applications to a notary for an execution certificate
+ * (`certificateApplications.ts`): per loan, the hashes of the three documents applied with; a newer application of
+ * the same loan replaces the older one. And the lender's loan offers collecting the borrower's and the notary's
+ * signatures before origination.
  */
 const certificateApplications = `
 CREATE TABLE certificate_applications (
@@ -428,6 +430,30 @@ CREATE TABLE certificate_applications (
   applied_by TEXT NOT NULL,
   applied_at_ms INTEGER NOT NULL
 );
+
+-- A lender's loan offer on its way to origination (\`originationOffers.ts\`): the exact terms the borrower's
+-- LoanAcceptance and the notary's Notarization sign, each signature as it came in. Nonces are keyed (the offer's own
+-- lane), so offers can be signed and originated in any order.
+CREATE TABLE origination_offers (
+  id INTEGER PRIMARY KEY,
+  template_id INTEGER NOT NULL,
+  ${amount("principal")},
+  borrower TEXT NOT NULL,
+  lender TEXT NOT NULL,
+  document_hash TEXT NOT NULL,
+  collateral_token TEXT NOT NULL,
+  ${amount("collateral_amount")},
+  collateral_asset_hash TEXT NOT NULL,
+  deadline INTEGER NOT NULL,
+  ${amount("borrower_nonce")},
+  ${amount("notary_nonce")},
+  borrower_signature TEXT,
+  notary TEXT,
+  notary_signature TEXT,
+  created_by TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL
+);
+CREATE INDEX origination_offers_borrower ON origination_offers (borrower);
 `;
 
 /** Every migration, in order. Append only. */
@@ -439,5 +465,5 @@ export const migrations: readonly Migration[] = [
   { id: 5, name: "bank statements", sql: bankStatements },
   { id: 6, name: "borrower contact", sql: borrowerContact },
   { id: 7, name: "web sign-in", sql: webSignIn },
-  { id: 8, name: "certificate applications", sql: certificateApplications },
+  { id: 8, name: "certificate applications and origination offers", sql: certificateApplications },
 ];

@@ -32,6 +32,7 @@ import { createBankRecords } from "./bankRecords.ts";
 import { createBankSuspense, type AssignBankRecordResult } from "./bankSuspense.ts";
 import { createCertificateApplications, type CertificateApplications } from "./certificateApplications.ts";
 import { createContacts, type Contacts } from "./contacts.ts";
+import { createOriginationOffers, type OriginationOffers } from "./originationOffers.ts";
 import { createPortfolio, type Portfolio } from "./portfolio.ts";
 import { createLoanEvents, type LoanEvents } from "./loanEvents.ts";
 import { createSessions, type Sessions } from "./sessions.ts";
@@ -134,6 +135,8 @@ export interface Store {
   readonly sessions: Sessions;
   /** The lender's applications to a notary for execution certificates (`certificateApplications.ts`). */
   readonly certificateApplications: CertificateApplications;
+  /** The lender's loan offers collecting the borrower's and a notary's signatures (`originationOffers.ts`). */
+  readonly originationOffers: OriginationOffers;
   /** The lender's portfolio at a chain time (`portfolio.ts`). */
   readonly portfolio: Portfolio;
   /** A loan's on-chain timeline, with block hashes and times (`loanEvents.ts`). */
@@ -281,6 +284,7 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
     contacts: createContacts(db),
     sessions: createSessions(db),
     certificateApplications: createCertificateApplications(db),
+    originationOffers: createOriginationOffers(db),
     portfolio: createPortfolio(db),
     loanEvents: createLoanEvents(db),
 
