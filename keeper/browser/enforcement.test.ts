@@ -12,9 +12,9 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { keccak256, parseEventLogs, stringToHex, type Hex } from "viem";
+import { createWalletClient, http, keccak256, parseEventLogs, stringToHex, zeroHash, type Hex } from "viem";
 import { createSiweMessage } from "viem/siwe";
-import { loanBookAbi } from "../src/abi/loanBook.ts";
+import { loanBookAbi, testTokenAbi } from "../src/abi/loanBook.ts";
 import { REPOSITORY_ROOT, startLocalChain, type LocalChain } from "../src/adapters/chain/localChain.ts";
 import { createApiKeyCommand } from "../src/cli/commands/apiKey.ts";
 import { LoanStatus } from "../src/core/decisions.ts";
@@ -76,6 +76,16 @@ describe("the enforcement path in headless Chromium", { timeout: 300_000, skip: 
     await page.evaluate(`location.hash = "#/${route}"`);
     await page.locator(ready).first().waitFor({ timeout: UI_TIMEOUT_MS });
   };
+  /** The lender's back office: the keeper's API with the lender's API key, server to server. */
+  let apiKey: string;
+  const backOffice = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${keeper!.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as any };
+  };
   /** Signs in through the header's button, as the wallet's current account. */
   const signIn = async () => {
     await page.getByTestId("sign-in").click();
@@ -100,6 +110,11 @@ describe("the enforcement path in headless Chromium", { timeout: 300_000, skip: 
     }
     await keeper.link.waitUntilCaughtUp();
     [committing, certified] = world.loans as [World["loans"][number], World["loans"][number]];
+    let stdout = "";
+    const io = { stdout: { write: (text: string) => (stdout += text) }, stderr: { write: () => true } };
+    const argv = ["create", "--lender", world.accounts.lender.address, "--name", "back office", "--database", dbPath];
+    expect(await createApiKeyCommand({ env: {} }).run(argv, io)).to.equal(0);
+    apiKey = /^lk_[A-Za-z0-9_-]{43}$/m.exec(stdout)![0];
 
     browser = await launchChromium();
     page = await browser.context.newPage();
@@ -236,24 +251,12 @@ describe("the enforcement path in headless Chromium", { timeout: 300_000, skip: 
 
   it("lets a notary read the lender's application with the chain facts and co-sign the default on chain", async () => {
     // The lender's back office applies with its API key, server to server.
-    let stdout = "";
-    const io = { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: () => true } };
-    const created = await createApiKeyCommand({ env: {} }).run(
-      ["create", "--lender", world.accounts.lender.address, "--name", "back office", "--database", dbPath],
-      io,
-    );
-    expect(created).to.equal(0);
-    const key = /^lk_[A-Za-z0-9_-]{43}$/m.exec(stdout)![0];
     const documents = {
       debtInstrumentHash: certified.documentHash,
       defaultProofHash: evidence(`proof of default of loan ${certified.loanId}`),
       identityProofHash: evidence(`identity proof of the borrower of loan ${certified.loanId}`),
     };
-    const applied = await fetch(`${keeper!.url}/api/loans/${certified.loanId}/certificate-application`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-      body: JSON.stringify(documents),
-    });
+    const applied = await backOffice("POST", `/api/loans/${certified.loanId}/certificate-application`, documents);
     expect(applied.status).to.equal(201);
 
     await wallet.setAccount(world.accounts.notary);
@@ -315,6 +318,91 @@ describe("the enforcement path in headless Chromium", { timeout: 300_000, skip: 
     expect(filed?.args).to.deep.include({ loanId: objecting.loanId, evidenceHash });
     expect(await statusOf(objecting.loanId)).to.equal(LoanStatus.Disputed);
     await screenshot("borrower-objection");
+  });
+
+  it("takes a loan offer through the borrower's acceptance and a notary's notarization to origination", async () => {
+    // A second loan like borrower 3's first, with the same collateral when its product takes some.
+    const first = world.loans[3]!;
+    const borrower = first.borrower;
+    const documentHash = evidence("loan contract no. 2027-0042, second loan of borrower 3");
+    const collateral = { token: world.token, amountOrId: String(first.collateral), assetHash: zeroHash };
+    const offered = await backOffice("POST", "/api/offers", {
+      templateId: String(first.templateId),
+      principal: String(first.principal),
+      borrower: borrower.address,
+      documentHash,
+      ...(first.collateral === 0n ? {} : { collateral }),
+    });
+    expect(offered.status).to.equal(201);
+    const id = offered.body.id as number;
+
+    await wallet.setAccount(borrower);
+    await openRoute("borrower", "[data-testid=sign-in]");
+    await signIn();
+    const offerCard = page.locator(`[data-testid=borrower-offers] [data-offer-id="${id}"]`);
+    await offerCard.waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await offerCard.textContent()).to.contain(documentHash);
+    await screenshot("borrower-offer");
+    await offerCard.locator("[data-action=accept] summary").click();
+    await offerCard.getByTestId("accept-submit").click();
+    await offerCard.locator("[data-testid=accept-outcome].done").waitFor({ timeout: UI_TIMEOUT_MS });
+
+    await wallet.setAccount(world.accounts.notary);
+    await openRoute("notary", "[data-testid=sign-in]");
+    await signIn();
+    const notaryCard = page.locator(`[data-testid=notary-offers] [data-offer-id="${id}"]`);
+    await notaryCard.waitFor({ timeout: UI_TIMEOUT_MS });
+    await notaryCard.locator("[data-action=notarize] summary").click();
+    await notaryCard.getByTestId("notarize-submit").click();
+    await notaryCard.locator("[data-testid=notarize-outcome].done").waitFor({ timeout: UI_TIMEOUT_MS });
+
+    // The back office originates from the lender's account with both signatures, as the keeper checked them (the
+    // lender first tops up its token balance: the world lent it all).
+    const ready = await backOffice("GET", "/api/offers?state=ready");
+    const offer = ready.body.offers.find((entry: { id: number }) => entry.id === id);
+    const lender = createWalletClient({ account: world.accounts.lender, transport: http(chain!.url) });
+    const minted = await lender.writeContract({
+      chain: null,
+      address: world.token,
+      abi: testTokenAbi,
+      functionName: "mint",
+      args: [world.accounts.lender.address, first.principal],
+    });
+    await world.rpc.client.waitForTransactionReceipt({ hash: minted });
+    const hash = await lender.writeContract({
+      chain: null,
+      address: world.loanBook,
+      abi: loanBookAbi,
+      functionName: "originate",
+      args: [
+        {
+          templateId: BigInt(offer.templateId),
+          principal: BigInt(offer.principal),
+          documentHash: offer.documentHash,
+          collateral: { ...offer.collateral, amountOrId: BigInt(offer.collateral.amountOrId) },
+          borrower: {
+            signer: offer.borrower,
+            nonce: BigInt(offer.borrowerNonce),
+            deadline: BigInt(offer.deadline),
+            signature: offer.borrowerSignature,
+          },
+          notary: {
+            signer: offer.notary,
+            nonce: BigInt(offer.notaryNonce),
+            deadline: BigInt(offer.deadline),
+            signature: offer.notarySignature,
+          },
+        },
+      ],
+    });
+    const receipt = await world.rpc.client.waitForTransactionReceipt({ hash });
+    const [originated] = parseEventLogs({ abi: loanBookAbi, logs: receipt.logs, eventName: "LoanOriginated" });
+    expect(originated?.args).to.deep.include({ borrower: borrower.address, documentHash, notary: offer.notary });
+    await keeper!.link.waitUntilCaughtUp();
+    const done = await backOffice("GET", "/api/offers?state=originated");
+    expect(done.body.offers.find((entry: { id: number }) => entry.id === id)?.loanId).to.equal(
+      String(originated!.args.loanId),
+    );
   });
 
   it("logs no error in the page", () => {

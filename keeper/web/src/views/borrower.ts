@@ -1,11 +1,13 @@
 /**
- * `#/borrower`: the signed-in borrower's loans (`/api/me/loans`: its own only), each with what is due and when, and
- * what it can do now in its wallet: pay while the loan runs; after a default, propose a repayment plan or object.
+ * `#/borrower`: the loan offers waiting for the signed-in borrower's signature, then its loans (`/api/me/loans`: its
+ * own only), each with what is due and when, and what it can do now in its wallet: pay while the loan runs; after a
+ * default, propose a repayment plan or object.
  */
 import { myLoanDetail, myLoans, nextDue, type LoanJson } from "../api.ts";
 import { bookChain, type BookChain } from "../chain.ts";
 import { h } from "../dom.ts";
 import { commitmentPanel } from "./borrower/commitmentPanel.ts";
+import { borrowerOffers } from "./borrower/offers.ts";
 import { objectionPanel } from "./borrower/objectionPanel.ts";
 import { payPanel } from "./borrower/payPanel.ts";
 import { formatAmount, formatDate, statusLabel, type View, type ViewContext } from "./context.ts";
@@ -57,12 +59,13 @@ export const borrowerView: View = async (context) => {
     section.append(h("p", { class: "notice", "data-testid": "sign-in-first" }, t("signInFirst")));
     return section;
   }
-  const page = await myLoans();
+  const book = bookChain(wallet.provider, context.display);
+  const [offers, page] = await Promise.all([borrowerOffers(context, book), myLoans()]);
+  if (offers !== null) section.append(offers);
   if (page.loans.length === 0) {
     section.append(h("p", { class: "notice" }, t("noLoans")));
     return section;
   }
-  const book = bookChain(wallet.provider, context.display);
   const cards = await Promise.all(page.loans.map((loan) => loanCard(context, book, loan)));
   section.append(h("ul", { class: "cards", "data-testid": "borrower-loans" }, ...cards));
   return section;

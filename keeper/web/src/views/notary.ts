@@ -1,8 +1,9 @@
 /**
- * `#/notary`: the defaults waiting for the signed-in notary's execution certificate (`/api/notary/queue`), each with
- * the three documents' hashes the claim holder applied with and the chain facts behind the default. The notary
- * signs the EIP-712 `ExecutionCertificate` in its wallet and submits `certify` from its own account: the chain
- * checks again that the loan is in default and that the notary is registered and no party to it.
+ * `#/notary`: the signed offers waiting for the signed-in notary's notarization (`notary/offers.ts`), then the
+ * defaults waiting for its execution certificate (`/api/notary/queue`), each with the three documents' hashes the
+ * claim holder applied with and the chain facts behind the default. The notary signs the EIP-712
+ * `ExecutionCertificate` in its wallet and submits `certify` from its own account: the chain checks again that the
+ * loan is in default and that the notary is registered and no party to it.
  */
 import type { Address, Hex } from "viem";
 import { getJson, type LoanJson } from "../api.ts";
@@ -10,6 +11,7 @@ import { bookChain, loanBookAbi, type BookChain } from "../chain.ts";
 import { h } from "../dom.ts";
 import { executionCertificateTypedData } from "../../../src/core/typedData.ts";
 import { actionPanel } from "./actionPanel.ts";
+import { notarizationQueue } from "./notary/offers.ts";
 import { formatAmount, formatDate, type View, type ViewContext } from "./context.ts";
 
 /** How long the notary's signature may wait to be submitted (chain seconds). */
@@ -141,19 +143,20 @@ export const notaryView: View = async (context) => {
     section.append(h("p", { class: "notice", "data-testid": "notary-only" }, t("notaryOnly")));
     return section;
   }
-  section.append(h("p", { class: "notice" }, t("notaryIntro")));
-  const { items } = await getJson<{ items: QueueItemJson[] }>("/api/notary/queue");
-  if (items.length === 0) {
-    section.append(h("p", { class: "notice", "data-testid": "queue-empty" }, t("nothingToNotarize")));
-    return section;
-  }
   const book = bookChain(wallet.provider, context.display);
+  const [{ items }, offers] = await Promise.all([
+    getJson<{ items: QueueItemJson[] }>("/api/notary/queue"),
+    notarizationQueue(context, book, session.address),
+  ]);
+  section.append(offers, h("h3", {}, t("defaultsToCertify")), h("p", { class: "notice" }, t("notaryIntro")));
   section.append(
-    h(
-      "ul",
-      { class: "cards", "data-testid": "notary-queue" },
-      ...items.map((item) => queueCard(context, book, session.address, item)),
-    ),
+    items.length === 0
+      ? h("p", { class: "notice", "data-testid": "queue-empty" }, t("nothingToNotarize"))
+      : h(
+          "ul",
+          { class: "cards", "data-testid": "notary-queue" },
+          ...items.map((item) => queueCard(context, book, session.address, item)),
+        ),
   );
   return section;
 };
