@@ -11,7 +11,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import {
+  createWalletClient,
+  erc20Abi,
   formatUnits,
+  http,
   hexToBigInt,
   parseEther,
   parseEventLogs,
@@ -62,6 +65,8 @@ describe("the web app in headless Chromium", { timeout: 180_000, skip: browserSk
   const requests: string[] = [];
   let problems: string[] = [];
 
+  /** How many times the page asked the wallet for `method`. */
+  const count = (method: string) => wallet.calls.filter((call) => call === method).length;
   const screenshot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
   const openRoute = async (route: string, ready: string) => {
     await page.evaluate(`location.hash = "#/${route}"`);
@@ -182,18 +187,53 @@ describe("the web app in headless Chromium", { timeout: 180_000, skip: browserSk
     await outcome.waitFor({ state: "detached", timeout: UI_TIMEOUT_MS });
   });
 
+  it("pays with an EIP-2612 permit in one transaction when the allowance is short, leaving none behind", async () => {
+    const loan = world.loans[0]!;
+    const borrower = createWalletClient({ account: loan.borrower, transport: http(chain!.url) });
+    const revoked = await borrower.writeContract({
+      chain: null,
+      address: world.token,
+      abi: erc20Abi,
+      functionName: "approve",
+      args: [world.loanBook, 0n],
+    });
+    await world.rpc.client.waitForTransactionReceipt({ hash: revoked });
+    const card = page.locator(`[data-loan-id="${loan.loanId}"]`);
+    await card.locator("[data-action=pay] summary").click();
+    await card.getByTestId("pay-amount").fill("10");
+    const before = { signed: count("eth_signTypedData_v4"), sent: count("eth_sendTransaction") };
+    await card.getByTestId("pay-submit").click();
+    const outcome = card.locator("[data-testid=pay-outcome].done");
+    await outcome.waitFor({ timeout: UI_TIMEOUT_MS });
+    expect({ signed: count("eth_signTypedData_v4"), sent: count("eth_sendTransaction") }).to.deep.equal({
+      signed: before.signed + 1,
+      sent: before.sent + 1,
+    });
+    const hash = /0x[0-9a-f]{64}/.exec((await outcome.textContent()) ?? "")?.[0] as Hex;
+    const receipt = await world.rpc.client.getTransactionReceipt({ hash });
+    expect(parseEventLogs({ abi: loanBookAbi, logs: receipt.logs, eventName: "RepaymentMade" })).to.have.length(1);
+    const allowance = await world.rpc.client.readContract({
+      address: world.token,
+      abi: erc20Abi,
+      functionName: "allowance",
+      args: [loan.borrower.address, world.loanBook],
+    });
+    expect(allowance).to.equal(0n);
+    await outcome.waitFor({ state: "detached", timeout: UI_TIMEOUT_MS });
+  });
+
   it("names the chain's refusal of a payment above the debt, and sends nothing", async () => {
     const loan = world.loans[0]!;
     const card = page.locator(`[data-loan-id="${loan.loanId}"]`);
     await card.locator("[data-action=pay] summary").waitFor({ timeout: UI_TIMEOUT_MS });
     await card.locator("[data-action=pay] summary").click();
-    const sent = wallet.calls.filter((call) => call === "eth_sendTransaction").length;
+    const sent = count("eth_sendTransaction");
     await card.getByTestId("pay-amount").fill("100000000");
     await card.getByTestId("pay-submit").click();
     const outcome = card.locator("[data-testid=pay-outcome].error");
     await outcome.waitFor({ timeout: UI_TIMEOUT_MS });
     expect(await outcome.textContent()).to.equal("Refused: insufficientBalance");
-    expect(wallet.calls.filter((call) => call === "eth_sendTransaction").length).to.equal(sent);
+    expect(count("eth_sendTransaction")).to.equal(sent);
   });
 
   it("signs messages and typed data and sends transactions for the page", async () => {
