@@ -30,6 +30,11 @@ const SEED = "browser-enforcement";
 const UNPAID_UNTIL_DAY = 215;
 const SCREENSHOTS = join(REPOSITORY_ROOT, ".keeper", "screenshots");
 const UI_TIMEOUT_MS = 15_000;
+const PHONE = { width: 375, height: 812 };
+
+/** How far the page scrolls sideways (0: it fits). */
+const horizontalOverflow = (page: Page): Promise<number> =>
+  page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") as Promise<number>;
 const evidence = (text: string): Hex => keccak256(stringToHex(text));
 
 /** `fetch` from inside the page (its cookie, its origin): the status and the error code. */
@@ -85,6 +90,21 @@ describe("the enforcement path in headless Chromium", { timeout: 300_000, skip: 
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     return { status: response.status, body: (await response.json()) as any };
+  };
+  /** At 375 px, in `locale`, the page does not scroll sideways (screenshot `name`); then back to English on a desk. */
+  const expectFitsPhone = async (name: string, locale: "en" | "zh") => {
+    const desktop = page.viewportSize()!;
+    await page.setViewportSize(PHONE);
+    await page.getByTestId("language").selectOption(locale);
+    await page.locator(`html[lang^=${locale}]`).waitFor({ timeout: UI_TIMEOUT_MS });
+    await page.locator("[data-action] summary").first().waitFor({ timeout: UI_TIMEOUT_MS });
+    for (const summary of await page.locator("details[data-action]:not([open]) summary").all()) await summary.click();
+    expect(await horizontalOverflow(page), name).to.equal(0);
+    await screenshot(name);
+    await page.getByTestId("language").selectOption("en");
+    await page.locator("html[lang=en]").waitFor({ timeout: UI_TIMEOUT_MS });
+    await page.locator("[data-action] summary").first().waitFor({ timeout: UI_TIMEOUT_MS });
+    await page.setViewportSize(desktop);
   };
   /** Signs in through the header's button, as the wallet's current account. */
   const signIn = async () => {
@@ -199,6 +219,7 @@ describe("the enforcement path in headless Chromium", { timeout: 300_000, skip: 
       .locator(`[data-loan-id="${committing.loanId}"][data-status=Committed]`)
       .waitFor({ timeout: UI_TIMEOUT_MS });
     await screenshot("borrower-committed");
+    await expectFitsPhone("borrower-committed-phone-zh", "zh");
   });
 
   it("keeps another borrower's loan, the lender's book and the notary's queue from a borrower", async () => {
@@ -271,6 +292,7 @@ describe("the enforcement path in headless Chromium", { timeout: 300_000, skip: 
     expect(await card.getByTestId("instrument-check").textContent()).to.contain("matches");
     expect(text).to.match(/Oldest unpaid installment#1 · \d+ missed/);
     await screenshot("notary-queue");
+    await expectFitsPhone("notary-queue-phone-zh", "zh");
 
     await card.locator("[data-action=certify] summary").click();
     await card.getByTestId("certify-submit").click();
