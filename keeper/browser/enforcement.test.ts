@@ -12,7 +12,16 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { createWalletClient, http, keccak256, parseEventLogs, stringToHex, zeroHash, type Hex } from "viem";
+import {
+  createWalletClient,
+  formatUnits,
+  http,
+  keccak256,
+  parseEventLogs,
+  stringToHex,
+  zeroHash,
+  type Hex,
+} from "viem";
 import { createSiweMessage } from "viem/siwe";
 import { loanBookAbi, testTokenAbi } from "../src/abi/loanBook.ts";
 import { REPOSITORY_ROOT, startLocalChain, type LocalChain } from "../src/adapters/chain/localChain.ts";
@@ -218,6 +227,9 @@ describe("the enforcement path in headless Chromium", { timeout: 300_000, skip: 
     await page
       .locator(`[data-loan-id="${committing.loanId}"][data-status=Committed]`)
       .waitFor({ timeout: UI_TIMEOUT_MS });
+    // What it pays next is the plan's first installment.
+    const committedCard = page.locator(`[data-loan-id="${committing.loanId}"]`);
+    expect(await committedCard.getByTestId("pay-amount").inputValue()).to.equal(formatUnits(amounts[0]!, 6));
     await screenshot("borrower-committed");
     await expectFitsPhone("borrower-committed-phone-zh", "zh");
   });

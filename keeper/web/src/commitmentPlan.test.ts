@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import { expect } from "chai";
 import fc from "fast-check";
-import { DAY_SECONDS, planCommitment, type CommitmentPlan } from "./commitmentPlan.ts";
+import { DAY_SECONDS, nextCommitmentInstallment, planCommitment, type CommitmentPlan } from "./commitmentPlan.ts";
 
 const POLICY = { maxInstallments: 6, maxSpanDays: 180, minFirstPaymentBps: 1_000 };
 const NOW = 1_800_000_000n;
@@ -56,5 +56,25 @@ describe("planCommitment", () => {
         },
       ),
     );
+  });
+});
+
+describe("nextCommitmentInstallment", () => {
+  const plan = [
+    { dueTime: 100n, cumulative: 400n },
+    { dueTime: 200n, cumulative: 700n },
+    { dueTime: 300n, cumulative: 1_000n },
+  ];
+
+  it("is the first installment not paid in full, and what is left of it", () => {
+    expect(nextCommitmentInstallment(plan, 1_000n)).to.deep.equal({ number: 1, dueTime: 100n, amount: 400n });
+    expect(nextCommitmentInstallment(plan, 850n)).to.deep.equal({ number: 1, dueTime: 100n, amount: 250n });
+    expect(nextCommitmentInstallment(plan, 600n)).to.deep.equal({ number: 2, dueTime: 200n, amount: 300n });
+    expect(nextCommitmentInstallment(plan, 300n)).to.deep.equal({ number: 3, dueTime: 300n, amount: 300n });
+  });
+
+  it("is null once the debt is paid, or without a plan", () => {
+    expect(nextCommitmentInstallment(plan, 0n)).to.equal(null);
+    expect(nextCommitmentInstallment([], 0n)).to.equal(null);
   });
 });

@@ -52,3 +52,25 @@ export function planCommitment(parameters: PlanCommitmentParameters): Commitment
   const dueTimes = amounts.map((_, k) => now + BigInt((k + 1) * intervalDays) * DAY_SECONDS);
   return { dueTimes, amounts };
 }
+
+/** A commitment as the chain keeps it (`commitmentOf`): each installment's due time and the running total due by then. */
+export interface CommitmentEntry {
+  readonly dueTime: bigint;
+  readonly cumulative: bigint;
+}
+
+/**
+ * The next installment of a commitment still owed, from the plan and the debt left (`payoffAmount`): what was paid
+ * is the plan's total less the debt left; the next installment is the first whose running total is not yet paid,
+ * and what is left of it. Null once nothing is left.
+ */
+export function nextCommitmentInstallment(
+  entries: readonly CommitmentEntry[],
+  debtLeft: bigint,
+): { number: number; dueTime: bigint; amount: bigint } | null {
+  const total = entries.at(-1)?.cumulative ?? 0n;
+  const paid = total > debtLeft ? total - debtLeft : 0n;
+  const index = entries.findIndex((entry) => entry.cumulative > paid);
+  if (index === -1 || debtLeft === 0n) return null;
+  return { number: index + 1, dueTime: entries[index]!.dueTime, amount: entries[index]!.cumulative - paid };
+}

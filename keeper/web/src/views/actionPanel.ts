@@ -47,7 +47,7 @@ export function actionPanel(context: ViewContext, parameters: ActionPanelParamet
       button.disabled = false;
     }
   });
-  return h(
+  const panel = h(
     "details",
     { class: "action", "data-action": parameters.name },
     h("summary", {}, parameters.title),
@@ -55,4 +55,9 @@ export function actionPanel(context: ViewContext, parameters: ActionPanelParamet
     button,
     outcome,
   );
+  // A refusal is about what was asked: editing the inputs clears it.
+  panel.addEventListener("input", () => {
+    if (outcome.classList.contains("error")) outcome.replaceChildren();
+  });
+  return panel;
 }

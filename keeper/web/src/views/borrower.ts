@@ -3,8 +3,9 @@
  * own only), each with what is due and when, and what it can do now in its wallet: pay while the loan runs; after a
  * default, propose a repayment plan or object.
  */
-import { myLoanDetail, myLoans, nextDue, type LoanJson } from "../api.ts";
-import { bookChain, type BookChain } from "../chain.ts";
+import { myLoanDetail, myLoans, nextDue, type LoanDetailJson, type LoanJson } from "../api.ts";
+import { bookChain, loanBookAbi, type BookChain } from "../chain.ts";
+import { nextCommitmentInstallment, type CommitmentEntry } from "../commitmentPlan.ts";
 import { h } from "../dom.ts";
 import { commitmentPanel } from "./borrower/commitmentPanel.ts";
 import { borrowerOffers } from "./borrower/offers.ts";
@@ -17,9 +18,26 @@ const PAYING = new Set(["Active", "Late", "Committed"]);
 /** The statuses of a default the borrower may answer with a plan or an objection. */
 const IN_DEFAULT = new Set(["Defaulted", "Certified"]);
 
-async function actionsFor(context: ViewContext, book: BookChain | null, loan: LoanJson): Promise<HTMLElement[]> {
+/** What is due next: the schedule's installment, or a committed loan's next plan installment read on chain. */
+async function dueNext(book: BookChain | null, loan: LoanJson, installments: LoanDetailJson["installments"]) {
+  if (loan.status !== "Committed" || book === null) return nextDue(installments);
+  const loanId = BigInt(loan.id);
+  const [entries, debtLeft] = await Promise.all([
+    book.read({ abi: loanBookAbi, functionName: "commitmentOf", args: [loanId] }) as Promise<CommitmentEntry[]>,
+    book.read({ abi: loanBookAbi, functionName: "payoffAmount", args: [loanId] }) as Promise<bigint>,
+  ]);
+  return nextCommitmentInstallment(entries, debtLeft);
+}
+
+async function actionsFor(
+  context: ViewContext,
+  book: BookChain | null,
+  loan: LoanJson,
+  due: { amount: bigint } | null,
+): Promise<HTMLElement[]> {
   if (book === null) return [];
-  if (PAYING.has(loan.status)) return [await payPanel(context, book, loan)];
+  if (PAYING.has(loan.status))
+    return [await payPanel(context, book, loan, loan.status === "Committed" ? (due?.amount ?? 0n) : undefined)];
   if (IN_DEFAULT.has(loan.status))
     return [await commitmentPanel(context, book, loan), objectionPanel(context, book, loan)];
   return [];
@@ -28,7 +46,7 @@ async function actionsFor(context: ViewContext, book: BookChain | null, loan: Lo
 async function loanCard(context: ViewContext, book: BookChain | null, loan: LoanJson): Promise<HTMLElement> {
   const { t } = context;
   const detail = await myLoanDetail(loan.id);
-  const due = nextDue(detail.installments);
+  const due = await dueNext(book, loan, detail.installments);
   const rows: [string, string][] = [
     [t("principal"), formatAmount(context, loan.principal)],
     [t("nextDue"), due === null ? t("nothingDue") : formatDate(context, due.dueTime)],
@@ -44,7 +62,7 @@ async function loanCard(context: ViewContext, book: BookChain | null, loan: Loan
       h("span", { class: "status", "data-status": loan.status }, statusLabel(t, loan.status)),
     ),
     h("dl", {}, ...rows.flatMap(([term, value]) => [h("dt", {}, term), h("dd", {}, value)])),
-    ...(await actionsFor(context, book, loan)),
+    ...(await actionsFor(context, book, loan, due)),
   );
 }
 

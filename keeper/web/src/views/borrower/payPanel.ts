@@ -32,12 +32,18 @@ async function permitDomain(book: BookChain, token: Address): Promise<TypedDataD
   }
 }
 
-export async function payPanel(context: ViewContext, book: BookChain, loan: LoanJson): Promise<HTMLElement> {
+/** The pay panel of `loan`, suggesting `suggested` (default: `amountDue` on chain, what is due now). */
+export async function payPanel(
+  context: ViewContext,
+  book: BookChain,
+  loan: LoanJson,
+  suggested?: bigint,
+): Promise<HTMLElement> {
   const { t, display } = context;
   const loanId = BigInt(loan.id);
   const borrower = loan.borrower as Address;
   const [due, template] = await Promise.all([
-    book.read({ abi: loanBookAbi, functionName: "amountDue", args: [loanId] }) as Promise<bigint>,
+    suggested ?? (book.read({ abi: loanBookAbi, functionName: "amountDue", args: [loanId] }) as Promise<bigint>),
     book.read({ abi: loanBookAbi, functionName: "templateOf", args: [BigInt(loan.templateId)] }) as Promise<{
       token: Address;
     }>,
