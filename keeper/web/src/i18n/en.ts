@@ -101,6 +101,7 @@ export const en = {
   notarizeIntro:
     "You sign the exact terms the borrower signed (EIP-712 Notarization), after checking the loan contract against its hash.",
   defaultsToCertify: "Defaults to certify",
+  dueNowInDefault: "Now: the whole debt is due",
   loading: "Loading…",
   loadFailed: "Could not load",
   statusNone: "None",

@@ -98,6 +98,7 @@ export const zh: Messages = {
   notarizeOffer: "公证该笔贷款",
   notarizeIntro: "核对借款合同与其哈希后，您对借款人签署的同一条款签名（EIP-712 Notarization）。",
   defaultsToCertify: "待认证的违约",
+  dueNowInDefault: "现在：全部欠款已到期",
   loading: "加载中…",
   loadFailed: "加载失败",
   statusNone: "无",

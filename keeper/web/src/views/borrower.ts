@@ -18,10 +18,19 @@ const PAYING = new Set(["Active", "Late", "Committed"]);
 /** The statuses of a default the borrower may answer with a plan or an objection. */
 const IN_DEFAULT = new Set(["Defaulted", "Certified"]);
 
-/** What is due next: the schedule's installment, or a committed loan's next plan installment read on chain. */
-async function dueNext(book: BookChain | null, loan: LoanJson, installments: LoanDetailJson["installments"]) {
-  if (loan.status !== "Committed" || book === null) return nextDue(installments);
+/** What is due next (a null time: now): the schedule's installment, the whole debt of a loan in default, or a
+ * committed loan's next plan installment; the last two read on chain. */
+async function dueNext(
+  book: BookChain | null,
+  loan: LoanJson,
+  installments: LoanDetailJson["installments"],
+): Promise<{ dueTime: bigint | null; amount: bigint } | null> {
+  if (book === null || !(loan.status === "Committed" || IN_DEFAULT.has(loan.status))) return nextDue(installments);
   const loanId = BigInt(loan.id);
+  if (IN_DEFAULT.has(loan.status)) {
+    const debt = (await book.read({ abi: loanBookAbi, functionName: "payoffAmount", args: [loanId] })) as bigint;
+    return { dueTime: null, amount: debt };
+  }
   const [entries, debtLeft] = await Promise.all([
     book.read({ abi: loanBookAbi, functionName: "commitmentOf", args: [loanId] }) as Promise<CommitmentEntry[]>,
     book.read({ abi: loanBookAbi, functionName: "payoffAmount", args: [loanId] }) as Promise<bigint>,
@@ -43,13 +52,19 @@ async function actionsFor(
   return [];
 }
 
+/** When the next payment is due, in words. */
+function dueWhen(context: ViewContext, due: { dueTime: bigint | null } | null): string {
+  if (due === null) return context.t("nothingDue");
+  return due.dueTime === null ? context.t("dueNowInDefault") : formatDate(context, due.dueTime);
+}
+
 async function loanCard(context: ViewContext, book: BookChain | null, loan: LoanJson): Promise<HTMLElement> {
   const { t } = context;
   const detail = await myLoanDetail(loan.id);
   const due = await dueNext(book, loan, detail.installments);
   const rows: [string, string][] = [
     [t("principal"), formatAmount(context, loan.principal)],
-    [t("nextDue"), due === null ? t("nothingDue") : formatDate(context, due.dueTime)],
+    [t("nextDue"), dueWhen(context, due)],
     [t("amountDue"), due === null ? "—" : formatAmount(context, due.amount)],
   ];
   return h(
@@ -85,6 +100,6 @@ export const borrowerView: View = async (context) => {
     return section;
   }
   const cards = await Promise.all(page.loans.map((loan) => loanCard(context, book, loan)));
-  section.append(h("ul", { class: "cards", "data-testid": "borrower-loans" }, ...cards));
+  section.append(h("ul", { class: "cards wide", "data-testid": "borrower-loans" }, ...cards));
   return section;
 };

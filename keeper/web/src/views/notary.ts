@@ -154,7 +154,7 @@ export const notaryView: View = async (context) => {
       ? h("p", { class: "notice", "data-testid": "queue-empty" }, t("nothingToNotarize"))
       : h(
           "ul",
-          { class: "cards", "data-testid": "notary-queue" },
+          { class: "cards wide", "data-testid": "notary-queue" },
           ...items.map((item) => queueCard(context, book, session.address, item)),
         ),
   );

@@ -59,7 +59,7 @@ export async function borrowerOffers(context: ViewContext, book: BookChain | nul
     h("h3", {}, context.t("offersTitle")),
     h(
       "ul",
-      { class: "cards", "data-testid": "borrower-offers" },
+      { class: "cards wide", "data-testid": "borrower-offers" },
       ...open.map((offer) => offerCard(context, book, offer)),
     ),
   );

@@ -51,6 +51,6 @@ export async function notarizationQueue(
       );
     return card;
   });
-  section.append(h("ul", { class: "cards", "data-testid": "notary-offers" }, ...cards));
+  section.append(h("ul", { class: "cards wide", "data-testid": "notary-offers" }, ...cards));
   return section;
 }
