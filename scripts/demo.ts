@@ -213,7 +213,9 @@ async function main(): Promise<number> {
     }
     out.write(
       `\nThe keeper is still running on the final chain state:\n` +
-        `  dashboard  ${keeper.url}/api/loans   (one loan: ${keeper.url}/api/loans/1)\n` +
+        `  web app    ${keeper.url}/app/   (a browser wallet on ${chain.url}, chain ${world.rpc.chainId}: Hardhat's\n` +
+        `             account #1 signs in as the lender, #4 as the notary; a borrower's key is in scripts/demo/accounts.ts)\n` +
+        `  loans      ${keeper.url}/api/loans   (with the operator token in scripts/demo/demoCredentials.ts)\n` +
         `  metrics    ${keeper.url}/metrics\n` +
         `  health     ${keeper.url}/health\n` +
         `  chain      ${chain.url}   loan book ${world.loanBook}\n` +

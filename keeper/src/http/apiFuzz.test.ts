@@ -119,6 +119,7 @@ const KNOWN_ROUTES: readonly [method: string, path: string][] = [
   ["GET", "/metrics"],
   ["GET", "/api/loans"],
   ["GET", "/api/loans/:id"],
+  ["GET", "/api/loans/:id/evidence"],
   ["GET", "/api/portfolio"],
   ["POST", "/bank/webhook"],
   ["GET", "/bank/records"],
@@ -585,6 +586,25 @@ const authorisedRequest = fc.oneof(
       writes: ["bank_records"],
       kind: "operator assign",
     })),
+  // A signed-in lender assigns a suspense payment (a session's write, with no Origin header or the app's own).
+  fc
+    .tuple(
+      fc.oneof(fc.constantFrom("1", "2", "3", "4", "5"), parameter),
+      fc.oneof(
+        fc.constantFrom("1", "2", "5", "99").map((loanId) => json({ loanId })),
+        assignLike.map(json),
+        body,
+      ),
+    )
+    .map(([id, payload]): FuzzRequest => ({
+      method: "POST",
+      path: `/bank/records/${id}/assign`,
+      headers: { cookie: `${SESSION_COOKIE}=${LENDER_SESSION}`, "content-type": "application/json" },
+      body: payload,
+      chunked: false,
+      writes: ["bank_records"],
+      kind: "lender assign",
+    })),
   fc
     .tuple(
       fc.oneof(fc.constantFrom(BORROWER_A, BORROWER_B.toLowerCase()), parameter),
@@ -625,6 +645,10 @@ const authorisedRequest = fc.oneof(
         "/bank/records",
         "/bank/quarantine",
         "/api/portfolio",
+        "/api/loans/1/evidence",
+        "/api/loans/2/evidence",
+        "/api/loans/3/evidence",
+        "/api/contacts/log",
       ),
       queryString,
       fc.constantFrom<Record<string, string>>(
@@ -814,6 +838,7 @@ describe("API fuzz", () => {
         origins: [],
       },
       portfolio: createPortfolio(db),
+      loanEvents: store.loanEvents,
     });
     app = http.app;
     server = await http.listen(0);
@@ -909,7 +934,7 @@ describe("API fuzz", () => {
     const changed = changedTables(initial, digestTables(db));
     expect(changed.filter((table) => !mayChange.has(table))).to.deep.equal([]);
     // The authorised subset did reach the writes (else it tested nothing of them).
-    for (const kind of ["signed webhook", "operator assign", "operator contact"]) {
+    for (const kind of ["signed webhook", "operator assign", "lender assign", "operator contact"]) {
       expect(writers.get(kind) ?? 0, kind).to.be.greaterThan(0);
     }
   });

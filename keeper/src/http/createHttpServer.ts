@@ -25,6 +25,7 @@ import { createPortfolioRouter } from "./portfolioRoutes.ts";
 import { createLoanEvidenceRouter } from "./loanEvidenceRoutes.ts";
 import type { LoanEvents } from "../adapters/store/loanEvents.ts";
 import { createNotaryRouter } from "./notaryRoutes.ts";
+import { createOriginationRouter, type CreateOriginationRouterParameters } from "./originationRoutes.ts";
 import type { CertificateApplications } from "../adapters/store/certificateApplications.ts";
 import type { Portfolio } from "../adapters/store/portfolio.ts";
 import { badRequest, DECIMAL, integerParameter } from "./validation.ts";
@@ -70,6 +71,11 @@ export interface CreateHttpServerParameters {
   };
   /** How the web app writes amounts (the token's decimals, the currency's name); default 6 decimals, USD. */
   readonly display?: CreateWebAppRouterParameters["display"];
+  /** Loan offers and their signatures (`originationRoutes.ts`), with `auth`; without it they answer 404. */
+  readonly originations?: Omit<
+    CreateOriginationRouterParameters,
+    "guard" | "chainId" | "chainNow" | "clock" | "logger"
+  >;
   /** Certificate applications and the notary's queue (`notaryRoutes.ts`), with `auth`; without it they answer 404. */
   readonly certificateApplications?: CertificateApplications;
   /** The lender's portfolio (`portfolioRoutes.ts`); without it `GET /api/portfolio` answers 404. */
@@ -285,13 +291,17 @@ export function createHttpServer(parameters: CreateHttpServerParameters): HttpSe
     if (parameters.loanEvents !== undefined) {
       const { loanEvents } = parameters;
       const chain = { chainId: auth.chainId, loanBook: parameters.display?.loanBook ?? null };
-      app.use(createLoanEvidenceRouter({ readModel, loanEvents, auth: guard, chainNow, clock, ...chain }));
+      const contacts = parameters.operator?.store.contacts;
+      app.use(createLoanEvidenceRouter({ readModel, loanEvents, contacts, auth: guard, chainNow, clock, ...chain }));
     }
     const { certificateApplications } = parameters;
     if (certificateApplications !== undefined) {
       const store = { certificateApplications, readModel };
       app.use(createNotaryRouter({ store, guard, chainNow, clock, logger }));
     }
+    const { originations } = parameters;
+    if (originations !== undefined)
+      app.use(createOriginationRouter({ ...originations, guard, chainId: auth.chainId, chainNow, clock, logger }));
   }
 
   if (bank !== undefined) app.use(createBankWebhookRouter({ ...bank, logger, clock }));

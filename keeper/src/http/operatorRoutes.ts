@@ -1,5 +1,8 @@
 /**
- * What the lender's operators do through the keeper, each behind an operator token (`operatorAuth.ts`):
+ * What the lender's operators do through the keeper, each behind an operator token (`operatorAuth.ts`); the suspense
+ * assignment and the contact log also take a signed-in lender (or an admin), a session or an API key, when the server
+ * has sign-in (`lenderAccess`): a lender only for the loans whose claim it holds (403 `forbidden_loan` otherwise, 404
+ * `unknown_loan` for one the keeper does not follow), and the assignment records who: the operator, or the address.
  * - `POST /bank/records/:id/assign` `{ "loanId": "7" }`: a suspense payment is matched to a loan on their word
  *   (then relayed like any other); 404 `unknown_record`, 409 `wrong_state` (not in suspense), 404 `unknown_loan`.
  * - `PUT /api/borrowers/:address/contact` `{ timeZone, locale, channel, recipient }`: how to reach a borrower,
@@ -9,7 +12,7 @@
  *   `GET /api/contacts/log/:id/proof`: an entry's evidence: its leaf, the Merkle proof, the batch's root and where
  *   the root is anchored (409 `not_anchored` while its batch is still open).
  */
-import express, { Router, type Request, type Response } from "express";
+import express, { Router, type Request, type RequestHandler, type Response } from "express";
 import type { Address } from "viem";
 import { getAddress, isAddress } from "viem";
 import { z } from "zod";
@@ -21,6 +24,8 @@ import type { Store } from "../adapters/store/openStore.ts";
 import { CONTACT_MESSAGE_STATES } from "../adapters/store/contacts.ts";
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from "../adapters/store/readModel.ts";
 import { contactEntryOfLog } from "../runtime/contactDesk.ts";
+import type { LoanRecord } from "../adapters/store/types.ts";
+import type { AuthLocals } from "./auth/requireAuth.ts";
 import { requireOperator, type OperatorLocals } from "./operatorAuth.ts";
 import { badRequest, DECIMAL, integerParameter } from "./validation.ts";
 
@@ -33,6 +38,11 @@ export interface CreateOperatorRouterParameters {
   /** Where the contact log's roots are anchored (null: not anchored). */
   readonly evidenceAnchor: Address | null;
   readonly logger: Logger;
+  /**
+   * Sign-in's `requireRole("lender", "admin")` (which takes operator tokens too): the lender's own routes accept it
+   * instead of an operator token alone. Absent: operator tokens only.
+   */
+  readonly lenderAccess?: RequestHandler;
 }
 
 const loanIdSchema = z
@@ -82,6 +92,30 @@ const fail = (response: Response, status: number, code: string, message: string)
   response.status(status).json({ error: { code, message } });
 };
 
+/** Who asked, for the audit trail: the operator's name, or the signed-in lender's (or admin's) address. */
+function actorOf(locals: Partial<OperatorLocals & AuthLocals>): string {
+  if (locals.operator !== undefined) return locals.operator;
+  const principal = locals.principal!;
+  return principal.kind === "operator" ? principal.operator : principal.address;
+}
+
+/**
+ * Refuses a signed-in lender a loan whose claim it does not hold (403 `forbidden_loan`) or that the keeper does not
+ * follow (404 `unknown_loan`); an operator or an admin may act on any. True once a refusal was sent.
+ */
+function refusedLoan(response: Response, loanId: bigint, loan: LoanRecord | undefined): boolean {
+  const { operator, principal } = response.locals as Partial<OperatorLocals & AuthLocals>;
+  if (operator !== undefined || principal === undefined || principal.kind === "operator") return false;
+  if (principal.roles.includes("admin")) return false;
+  if (loan === undefined) {
+    fail(response, 404, "unknown_loan", `No loan ${loanId} is followed by the keeper`);
+    return true;
+  }
+  if (principal.address.toLowerCase() === loan.claimHolder.toLowerCase()) return false;
+  fail(response, 403, "forbidden_loan", `Loan ${loanId} is not one of yours`);
+  return true;
+}
+
 const integerPath = (request: Request, name: string): number | null => {
   const text = String(request.params[name]);
   if (!DECIMAL.test(text) || text.length > 15) return null;
@@ -98,20 +132,23 @@ export function createOperatorRouter(parameters: CreateOperatorRouterParameters)
   const { store, logger, evidenceAnchor } = parameters;
   const router = Router();
   const operatorOnly = requireOperator(parameters.tokens);
+  const lenderOrOperator = parameters.lenderAccess ?? operatorOnly;
   const contactSchema = contactBody(parameters.channels);
   // Authenticated first: an anonymous body is never parsed.
   const json = express.json({ limit: "16kb", type: () => true });
 
-  router.post("/bank/records/:id/assign", operatorOnly, json, (request, response) => {
+  router.post("/bank/records/:id/assign", lenderOrOperator, json, (request, response) => {
     const id = integerPath(request, "id");
     if (id === null) return fail(response, 404, "unknown_record", "No bank record has that id");
     const body = assignBody.safeParse(request.body ?? {});
     if (!body.success) return badRequest(response, 'The body must be { "loanId": "<id>" }', body.error);
     const { loanId } = body.data;
-    if (store.getLoan(loanId) === undefined) {
+    const loan = store.getLoan(loanId);
+    if (loan === undefined) {
       return fail(response, 404, "unknown_loan", `No loan ${loanId} is followed by the keeper`);
     }
-    const { operator } = response.locals as OperatorLocals;
+    if (refusedLoan(response, loanId, loan)) return;
+    const operator = actorOf(response.locals);
     const result = store.assignBankRecord(id, loanId, operator);
     if (result.kind === "notFound") return fail(response, 404, "unknown_record", `No bank record ${id}`);
     if (result.kind === "wrongState") {
@@ -150,16 +187,19 @@ export function createOperatorRouter(parameters: CreateOperatorRouterParameters)
     response.json({ messages: page.messages, total: page.total, limit, offset });
   });
 
-  router.get("/api/contacts/log", operatorOnly, (request, response) => {
+  router.get("/api/contacts/log", lenderOrOperator, (request, response) => {
     const query = logQuery.safeParse(request.query);
     if (!query.success) return badRequest(response, "Invalid query parameters", query.error);
-    response.json({ entries: store.contacts.contactLogOfLoan(query.data.loanId) });
+    const { loanId } = query.data;
+    if (refusedLoan(response, loanId, store.getLoan(loanId))) return;
+    response.json({ entries: store.contacts.contactLogOfLoan(loanId) });
   });
 
-  router.get("/api/contacts/log/:id/proof", operatorOnly, (request, response) => {
+  router.get("/api/contacts/log/:id/proof", lenderOrOperator, (request, response) => {
     const id = integerPath(request, "id");
     const entry = id === null ? undefined : store.contacts.getContactLogEntry(id);
     if (entry === undefined) return fail(response, 404, "unknown_entry", "No contact log entry has that id");
+    if (refusedLoan(response, entry.loanId, store.getLoan(entry.loanId))) return;
     if (entry.anchorId === null) {
       return fail(response, 409, "not_anchored", `Contact ${entry.id} is in a batch that is not closed yet`);
     }

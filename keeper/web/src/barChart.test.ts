@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import { expect } from "chai";
-import { barChart, barChartLayout, type SvgDocument } from "./barChart.ts";
+import { barChart, barChartLayout, ROW_HEIGHT, rowChartHeight, rowChartLayout, type SvgDocument } from "./barChart.ts";
 
 /** A document just big enough for `barChart`: elements with a name, attributes, text and children. */
 interface FakeElement {
@@ -74,7 +74,58 @@ describe("barChartLayout", () => {
   });
 });
 
+describe("rowChartLayout", () => {
+  it("gives each datum a row, top to bottom, bars from one start, lengths proportional to the largest", () => {
+    const bars = rowChartLayout(
+      [
+        { label: "defaulted", value: 4 },
+        { label: "certified", value: 1 },
+        { label: "written off", value: 0 },
+      ],
+      480,
+    );
+    expect(new Set(bars.map((bar) => bar.x)).size).to.equal(1);
+    expect(bars[0]!.width).to.equal(bars[1]!.width * 4);
+    expect(bars[2]!.width).to.equal(0);
+    for (let index = 1; index < bars.length; index++) {
+      expect(bars[index]!.y).to.equal(bars[index - 1]!.y + ROW_HEIGHT);
+    }
+    // The longest bar leaves room for its value inside the chart.
+    expect(bars[0]!.x + bars[0]!.width).to.be.at.most(480 - 100);
+    expect(bars.at(-1)!.y + bars.at(-1)!.height).to.be.at.most(rowChartHeight(3));
+  });
+
+  it("draws nothing for all-zero or negative values", () => {
+    expect(rowChartLayout([{ label: "a", value: 0 }]).map((bar) => bar.width)).to.deep.equal([0]);
+    expect(
+      rowChartLayout([
+        { label: "a", value: -2 },
+        { label: "b", value: 2 },
+      ]).map((bar) => bar.width)[0],
+    ).to.equal(0);
+  });
+});
+
 describe("barChart", () => {
+  it("draws rows with the label before the bar and the datum's text after it", () => {
+    const svg = chart(
+      [
+        { label: "Late", value: 3, text: "3 · 1,200 TUSD" },
+        { label: "Active", value: 1 },
+      ],
+      { horizontal: true, width: 400 },
+      fakeDocument,
+    );
+    expect(svg.attributes.get("viewBox")).to.equal(`0 0 400 ${rowChartHeight(2)}`);
+    expect(svg.attributes.get("class")).to.equal("chart rows");
+    const groups = svg.children.filter((child) => child.name === "g");
+    expect(groups.map((group) => group.attributes.get("data-value"))).to.deep.equal(["3", "1"]);
+    const [late] = groups;
+    const texts = late!.children.filter((child) => child.name === "text");
+    expect(texts.map((text) => text.textContent)).to.deep.equal(["3 · 1,200 TUSD", "Late"]);
+    expect(texts.map((text) => text.attributes.get("text-anchor"))).to.deep.equal(["start", "end"]);
+  });
+
   it("draws an svg with a bar, a value and a label per datum", () => {
     const svg = chart(
       [
@@ -96,6 +147,22 @@ describe("barChart", () => {
     expect(active!.texts).to.deep.equal(["4", "Active"]);
     expect(late!.texts).to.deep.equal(["2", "Late"]);
     expect(active!.height).to.equal(late!.height * 2);
+  });
+
+  it("makes a bar with an href a link around its group", () => {
+    const svg = chart(
+      [
+        { label: "Late", value: 2, href: "#/lender/loans?status=Late" },
+        { label: "Active", value: 1 },
+      ],
+      { horizontal: true },
+      fakeDocument,
+    );
+    const [late, active] = svg.children.filter((child) => child.name !== "title");
+    expect(late!.name).to.equal("a");
+    expect(late!.attributes.get("href")).to.equal("#/lender/loans?status=Late");
+    expect(late!.children.map((child) => [child.name, child.attributes.get("data-value")])).to.deep.equal([["g", "2"]]);
+    expect(active!.name).to.equal("g");
   });
 
   it("draws no style attribute (the app's CSP allows no inline style)", () => {

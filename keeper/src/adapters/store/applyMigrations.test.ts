@@ -57,6 +57,7 @@ describe("applyMigrations", () => {
       { id: 5, name: "bank statements" },
       { id: 6, name: "borrower contact" },
       { id: 7, name: "web sign-in" },
+      { id: 8, name: "certificate applications and origination offers" },
     ]);
     expect(tables).to.include.members([
       "schema_migrations",
@@ -78,6 +79,8 @@ describe("applyMigrations", () => {
       "contact_messages",
       "contact_anchors",
       "auth_nonces",
+      "certificate_applications",
+      "origination_offers",
       "auth_sessions",
       "api_keys",
     ]);
