@@ -20,6 +20,7 @@ import Database from "better-sqlite3";
 import { expect } from "chai";
 import type { Express } from "express";
 import fc from "fast-check";
+import { getAddress } from "viem";
 import { signWebhook, SIGNATURE_HEADER } from "../core/webhookSignature.ts";
 import { openStore, type Store } from "../adapters/store/openStore.ts";
 import { createPortfolio } from "../adapters/store/portfolio.ts";
@@ -58,6 +59,10 @@ const CHANNELS = ["letters"];
 const BORROWER_SESSION = "b".repeat(43);
 const LENDER_SESSION = "l".repeat(43);
 const LENDER_API_KEY = `lk_${"k".repeat(43)}`;
+const NOTARY_SESSION = "n".repeat(43);
+/** A notary on chain, party to no loan of the book. */
+const NOTARY = "0x00000000000000000000000000000000000000a7";
+const HASH = (digit: string) => `0x${digit.repeat(64)}`;
 
 /**
  * Routes that write without credentials by design (method and path): a sign-in nonce is issued to anyone (bounded by
@@ -135,6 +140,14 @@ const KNOWN_ROUTES: readonly [method: string, path: string][] = [
   ["GET", "/auth/me"],
   ["GET", "/api/me/loans"],
   ["GET", "/api/me/loans/:id"],
+  ["POST", "/api/loans/:id/certificate-application"],
+  ["GET", "/api/notary/queue"],
+  ["POST", "/api/offers"],
+  ["GET", "/api/offers"],
+  ["GET", "/api/me/offers"],
+  ["POST", "/api/offers/:id/acceptance"],
+  ["GET", "/api/notary/offers"],
+  ["POST", "/api/offers/:id/notarization"],
 ];
 
 interface RouterLayer {
@@ -633,6 +646,72 @@ const authorisedRequest = fc.oneof(
       writes: [],
       kind: "operator read",
     })),
+  // The lender applies for an execution certificate, or offers a loan (its session or its API key).
+  fc
+    .tuple(
+      fc.oneof(fc.constantFrom("1", "2", "3", "5"), parameter),
+      fc.oneof(
+        fc.constant(json({ debtInstrumentHash: HASH("1"), defaultProofHash: HASH("2"), identityProofHash: HASH("3") })),
+        fc.record({ debtInstrumentHash: value, defaultProofHash: value, identityProofHash: value }).map(json),
+        body,
+      ),
+      fc.constantFrom<Record<string, string>>(
+        { cookie: `${SESSION_COOKIE}=${LENDER_SESSION}` },
+        { authorization: `Bearer ${LENDER_API_KEY}` },
+      ),
+    )
+    .map(([id, payload, credentials]): FuzzRequest => ({
+      method: "POST",
+      path: `/api/loans/${id}/certificate-application`,
+      headers: { ...credentials, "content-type": "application/json" },
+      body: payload,
+      chunked: false,
+      writes: ["certificate_applications"],
+      kind: "lender certificate application",
+    })),
+  fc
+    .tuple(
+      fc.oneof(
+        fc.constant(json({ templateId: "1", principal: "1000", borrower: BORROWER_A, documentHash: HASH("4") })),
+        fc
+          .record(
+            { templateId: value, principal: value, borrower: value, documentHash: value, validForSeconds: numberText },
+            { requiredKeys: [] },
+          )
+          .map(json),
+        body,
+      ),
+      fc.constantFrom<Record<string, string>>(
+        { cookie: `${SESSION_COOKIE}=${LENDER_SESSION}` },
+        { authorization: `Bearer ${LENDER_API_KEY}` },
+      ),
+    )
+    .map(([payload, credentials]): FuzzRequest => ({
+      method: "POST",
+      path: "/api/offers",
+      headers: { ...credentials, "content-type": "application/json" },
+      body: payload,
+      chunked: false,
+      writes: ["origination_offers"],
+      kind: "lender offer",
+    })),
+  // A borrower's acceptance or a notary's notarization: no signature verifies here, so nothing is written.
+  fc
+    .tuple(
+      fc.constantFrom("acceptance", "notarization"),
+      fc.oneof(fc.constantFrom("1", "2", "3"), parameter),
+      fc.oneof(fc.constant(json({ signature: `0x${"1b".repeat(65)}` })), body),
+      fc.constantFrom(`${SESSION_COOKIE}=${BORROWER_SESSION}`, `${SESSION_COOKIE}=${NOTARY_SESSION}`),
+    )
+    .map(([step, id, payload, cookie]): FuzzRequest => ({
+      method: "POST",
+      path: `/api/offers/${id}/${step}`,
+      headers: { cookie, "content-type": "application/json" },
+      body: payload,
+      chunked: false,
+      writes: [],
+      kind: `signed-in ${step}`,
+    })),
   // Signed in (a session cookie or an API key): reads only.
   fc
     .tuple(
@@ -649,11 +728,16 @@ const authorisedRequest = fc.oneof(
         "/api/loans/2/evidence",
         "/api/loans/3/evidence",
         "/api/contacts/log",
+        "/api/notary/queue",
+        "/api/notary/offers",
+        "/api/offers",
+        "/api/me/offers",
       ),
       queryString,
       fc.constantFrom<Record<string, string>>(
         { cookie: `${SESSION_COOKIE}=${BORROWER_SESSION}` },
         { cookie: `${SESSION_COOKIE}=${LENDER_SESSION}` },
+        { cookie: `${SESSION_COOKIE}=${NOTARY_SESSION}` },
         { authorization: `Bearer ${LENDER_API_KEY}` },
       ),
     )
@@ -805,6 +889,7 @@ describe("API fuzz", () => {
     const expiresAtMs = CLOCK_MS + 3_600_000;
     store.sessions.insertSession({ idHash: hashSecret(BORROWER_SESSION), address: BORROWER_A, expiresAtMs }, CLOCK_MS);
     store.sessions.insertSession({ idHash: hashSecret(LENDER_SESSION), address: LENDER, expiresAtMs }, CLOCK_MS);
+    store.sessions.insertSession({ idHash: hashSecret(NOTARY_SESSION), address: NOTARY, expiresAtMs }, CLOCK_MS);
     store.sessions.insertApiKey({ lender: LENDER, name: "fuzz", keyHash: hashSecret(LENDER_API_KEY) }, CLOCK_MS);
     db = new Database(path, { readonly: true });
     db.defaultSafeIntegers(true);
@@ -830,7 +915,8 @@ describe("API fuzz", () => {
         chainId: 31337,
         // The chain says LENDER is a lender; no signature verifies (the fuzz signs nobody in).
         resolveRoles: createRoleResolver({
-          readRole: async (role, address) => role === "lender" && address === LENDER,
+          readRole: async (role, address) =>
+            (role === "lender" && address === LENDER) || (role === "notary" && address === getAddress(NOTARY)),
           isBorrower: (address) => readModel.listLoans({ borrower: address, limit: 1, now: 0n }).total > 0,
           clock: () => CLOCK_MS,
         }),
@@ -839,6 +925,8 @@ describe("API fuzz", () => {
       },
       portfolio: createPortfolio(db),
       loanEvents: store.loanEvents,
+      certificateApplications: store.certificateApplications,
+      originations: { offers: store.originationOffers, loanBook: LOAN_BOOK, verifyTypedData: async () => false },
     });
     app = http.app;
     server = await http.listen(0);
@@ -929,12 +1017,15 @@ describe("API fuzz", () => {
       "bank_records",
       "bank_quarantine",
       "borrower_contacts",
+      "certificate_applications",
+      "origination_offers",
       ...Object.values(OPEN_WRITES).flat(),
     ]);
     const changed = changedTables(initial, digestTables(db));
     expect(changed.filter((table) => !mayChange.has(table))).to.deep.equal([]);
     // The authorised subset did reach the writes (else it tested nothing of them).
-    for (const kind of ["signed webhook", "operator assign", "lender assign", "operator contact"]) {
+    const writing = ["signed webhook", "operator assign", "lender assign", "operator contact", "lender offer"];
+    for (const kind of [...writing, "lender certificate application"]) {
       expect(writers.get(kind) ?? 0, kind).to.be.greaterThan(0);
     }
   });
