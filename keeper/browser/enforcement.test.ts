@@ -240,6 +240,11 @@ describe("the enforcement path in headless Chromium", { timeout: 300_000, skip: 
       code: "forbidden_loan",
     });
     expect(await pageFetch(page, "/api/portfolio")).to.deep.equal({ status: 403, code: "forbidden_role" });
+    expect(await pageFetch(page, "/api/loans")).to.deep.equal({ status: 403, code: "forbidden_role" });
+    expect(await pageFetch(page, `/api/loans/${certified.loanId}`)).to.deep.equal({
+      status: 403,
+      code: "forbidden_role",
+    });
     expect(await pageFetch(page, "/bank/records")).to.deep.equal({ status: 403, code: "forbidden_role" });
     expect(await pageFetch(page, "/api/notary/queue")).to.deep.equal({ status: 403, code: "forbidden_role" });
     const body = JSON.stringify({

@@ -112,7 +112,9 @@ describe("bank feeds and contact evidence through the keeper process", { timeout
     });
     await keeper.link.waitUntilCaughtUp();
     // Two days before the first due date, 11:00 in Shanghai: reminders are due, quiet hours are not.
-    const detail = (await (await fetch(`${keeper.url}/api/loans/${loan(0)}`)).json()) as any;
+    const detail = (await (
+      await fetch(`${keeper.url}/api/loans/${loan(0)}`, { headers: { authorization: `Bearer ${TOKEN}` } })
+    ).json()) as any;
     now = BigInt(detail.loan.nextDueTime) - 2n * DAY - 12n * HOUR;
     // Borrower 1 lives at Kiritimati (UTC+14): 03:00 UTC is 17:00 there, fine; its reminder goes too.
     const kiritimati = await call("PUT", `/api/borrowers/${world.loans[1].borrower.address}/contact`, {

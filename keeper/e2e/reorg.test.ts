@@ -28,6 +28,7 @@ import { createWorld, dayTime, type World } from "../../scripts/demo/createWorld
 import { createDemoBankFeed, type DemoBankFeed } from "../../scripts/demo/demoBankFeed.ts";
 import type { KeeperHealth } from "../../scripts/demo/keeperLink.ts";
 import { playDays } from "../../scripts/demo/playDays.ts";
+import { operatorHeaders } from "../../scripts/demo/demoCredentials.ts";
 import { startDemoKeeper, type DemoKeeper } from "../../scripts/demo/startDemoKeeper.ts";
 import { createReorgPlan, type BlockRef, type ReorganiseReturnType } from "./support/chainControl.ts";
 
@@ -269,7 +270,7 @@ describe("a reorg under the keeper process", { timeout: 120_000 }, () => {
             args: [loanId],
             blockNumber: processedBlock,
           }),
-          fetch(`${keeper!.url}/api/loans/${loanId}`).then(
+          fetch(`${keeper!.url}/api/loans/${loanId}`, { headers: operatorHeaders() }).then(
             (response) =>
               response.json() as Promise<{
                 loan: { status: string };

@@ -213,6 +213,18 @@ export function createHttpServer(parameters: CreateHttpServerParameters): HttpSe
     response.set("Content-Type", metrics.contentType).send(text);
   });
 
+  // Who may read what: a lender (its role read on chain now), an admin, or an operator's token; with sign-in on,
+  // the book's loans too (and a notary's), while a borrower reads its own through `/api/me/loans`.
+  const { auth } = parameters;
+  const operatorTokens = parameters.operator?.tokens ?? {};
+  const webOrigins = () => (auth !== undefined && auth.origins.length > 0 ? auth.origins : boundOrigins);
+  const guard: Auth | undefined =
+    auth === undefined
+      ? undefined
+      : createAuth({ store: auth.store, resolveRoles: auth.resolveRoles, operatorTokens, clock, origins: webOrigins });
+  const lenderOnly = guard?.requireRole("lender", "admin") ?? requireOperator(operatorTokens);
+  if (guard !== undefined) app.get(["/api/loans", "/api/loans/:id"], guard.requireRole("lender", "admin", "notary"));
+
   app.get("/api/loans", (request, response) => {
     const query = listLoansQuery.safeParse(request.query);
     if (!query.success) return badRequest(response, "Invalid query parameters", query.error);
@@ -241,15 +253,6 @@ export function createHttpServer(parameters: CreateHttpServerParameters): HttpSe
     response.json({ ...detail, loan: loanJson(detail.loan), asOf: now });
   });
 
-  // Who may read the bank records: a lender (its role read on chain now), an admin, or an operator's token.
-  const { auth } = parameters;
-  const operatorTokens = parameters.operator?.tokens ?? {};
-  const webOrigins = () => (auth !== undefined && auth.origins.length > 0 ? auth.origins : boundOrigins);
-  const guard: Auth | undefined =
-    auth === undefined
-      ? undefined
-      : createAuth({ store: auth.store, resolveRoles: auth.resolveRoles, operatorTokens, clock, origins: webOrigins });
-  const lenderOnly = guard?.requireRole("lender", "admin") ?? requireOperator(operatorTokens);
   app.get(["/bank/records", "/bank/quarantine", "/api/portfolio"], lenderOnly);
   // The portfolio: aggregates of the loan book at the chain time, read-only; a lender's (or an operator's) view.
   if (parameters.portfolio !== undefined) app.use(createPortfolioRouter({ store: parameters.portfolio, chainNow }));
