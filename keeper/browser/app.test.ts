@@ -6,9 +6,6 @@
  */
 import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Page } from "playwright-core";
 import {
   createWalletClient,
@@ -24,24 +21,21 @@ import {
   type Hex,
 } from "viem";
 import { loanBookAbi } from "../src/abi/loanBook.ts";
-import { REPOSITORY_ROOT, startLocalChain, type LocalChain } from "../src/adapters/chain/localChain.ts";
 import { WEB_APP_CSP } from "../src/http/webApp.ts";
-import { createWorld, type World } from "../../scripts/demo/createWorld.ts";
-import { startDemoKeeper, type DemoKeeper } from "../../scripts/demo/startDemoKeeper.ts";
-import { browserSkipReason, launchChromium, type Chromium } from "./support/launchChromium.ts";
-import { collectPageProblems } from "./support/pageProblems.ts";
-import { createTestProvider, type TestProvider } from "./support/testProvider.ts";
+import type { World } from "../../scripts/demo/createWorld.ts";
+import type { DemoKeeper } from "../../scripts/demo/startDemoKeeper.ts";
+import {
+  horizontalOverflow,
+  PHONE,
+  startBrowserWorld,
+  UI_TIMEOUT_MS,
+  type BrowserWorld,
+} from "./support/browserWorld.ts";
+import { browserSkipReason } from "./support/launchChromium.ts";
+import type { TestProvider } from "./support/testProvider.ts";
 
 const LOANS = 6;
 const SEED = "browser-app";
-const SCREENSHOTS = join(REPOSITORY_ROOT, ".keeper", "screenshots");
-const PHONE = { width: 375, height: 812 };
-/** How long the page may take to show what a test waits for. */
-const UI_TIMEOUT_MS = 10_000;
-
-/** How far the page scrolls sideways (0: it fits). */
-const horizontalOverflow = (page: Page): Promise<number> =>
-  page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") as Promise<number>;
 
 /** Calls `window.ethereum.request` from the page, as the app (or a dapp) would. */
 const pageRequest = (page: Page, method: string, params: unknown[]): Promise<unknown> =>
@@ -55,43 +49,23 @@ const pageRequest = (page: Page, method: string, params: unknown[]): Promise<unk
   );
 
 describe("the web app in headless Chromium", { timeout: 180_000, skip: browserSkipReason() }, () => {
-  const dir = mkdtempSync(join(tmpdir(), "keeper-browser-"));
-  let chain: LocalChain | undefined;
+  let app: BrowserWorld | undefined;
   let keeper: DemoKeeper | undefined;
-  let browser: Chromium | undefined;
   let world: World;
   let wallet: TestProvider;
   let page: Page;
-  const requests: string[] = [];
-  let problems: string[] = [];
 
-  /** How many times the page asked the wallet for `method`. */
-  const count = (method: string) => wallet.calls.filter((call) => call === method).length;
-  const screenshot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
-  const openRoute = async (route: string, ready: string) => {
-    await page.evaluate(`location.hash = "#/${route}"`);
-    await page.locator(ready).first().waitFor({ timeout: UI_TIMEOUT_MS });
-  };
+  const count = (method: string) => app!.walletCalls(method);
+  const screenshot = (name: string) => app!.screenshot(name);
+  const openRoute = (route: string, ready: string) => app!.openRoute(route, ready);
 
   before(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    chain = await startLocalChain({ port: 0 });
-    world = await createWorld({ rpcUrl: chain.url, loans: LOANS, seed: SEED, horizonDays: 30 });
-    keeper = await startDemoKeeper({ world, dbPath: join(dir, "keeper.sqlite"), logFile: join(dir, "keeper.log") });
-    await keeper.link.waitUntilCaughtUp();
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    page.on("request", (request) => requests.push(request.url()));
-    problems = collectPageProblems(page);
-    wallet = createTestProvider({ account: world.loans[0]!.borrower, rpcUrl: chain.url });
-    await wallet.install(page);
+    app = await startBrowserWorld({ loans: LOANS, seed: SEED, horizonDays: 30, account: (w) => w.loans[0]!.borrower });
+    ({ world, keeper, page, wallet } = app);
   });
 
   after(async () => {
-    await browser?.close();
-    await keeper?.stop();
-    await chain?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await app?.close();
   });
 
   it("redirects / to the app, served under a same-origin Content-Security-Policy", async () => {
@@ -171,8 +145,7 @@ describe("the web app in headless Chromium", { timeout: 180_000, skip: browserSk
     await card.getByTestId("pay-submit").click();
     const outcome = card.locator("[data-testid=pay-outcome].done");
     await outcome.waitFor({ timeout: UI_TIMEOUT_MS });
-    const hash = /0x[0-9a-f]{64}/.exec((await outcome.textContent()) ?? "")?.[0] as Hex;
-    const receipt = await world.rpc.client.getTransactionReceipt({ hash });
+    const receipt = await app!.outcomeReceipt(outcome);
     const [repaid] = parseEventLogs({ abi: loanBookAbi, logs: receipt.logs, eventName: "RepaymentMade" });
     const { loanId, penaltyPaid, interestPaid, principalPaid, prepaid } = repaid!.args;
     expect(loanId).to.equal(loan.loanId);
@@ -184,7 +157,7 @@ describe("the web app in headless Chromium", { timeout: 180_000, skip: browserSk
 
   it("pays with an EIP-2612 permit in one transaction when the allowance is short, leaving none behind", async () => {
     const loan = world.loans[0]!;
-    const borrower = createWalletClient({ account: loan.borrower, transport: http(chain!.url) });
+    const borrower = createWalletClient({ account: loan.borrower, transport: http(app!.chain.url) });
     const revoked = await borrower.writeContract({
       chain: null,
       address: world.token,
@@ -204,8 +177,7 @@ describe("the web app in headless Chromium", { timeout: 180_000, skip: browserSk
       signed: before.signed + 1,
       sent: before.sent + 1,
     });
-    const hash = /0x[0-9a-f]{64}/.exec((await outcome.textContent()) ?? "")?.[0] as Hex;
-    const receipt = await world.rpc.client.getTransactionReceipt({ hash });
+    const receipt = await app!.outcomeReceipt(outcome);
     expect(parseEventLogs({ abi: loanBookAbi, logs: receipt.logs, eventName: "RepaymentMade" })).to.have.length(1);
     const allowance = await world.rpc.client.readContract({
       address: world.token,
@@ -301,9 +273,10 @@ describe("the web app in headless Chromium", { timeout: 180_000, skip: browserSk
   });
 
   it("loads nothing from outside the keeper's origin, and logs no error", () => {
+    const { requests } = app!;
     expect(requests.length).to.be.greaterThan(0);
     const origin = new URL(keeper!.url).origin;
     expect(requests.filter((url) => !url.startsWith(`${origin}/`) && !url.startsWith("data:"))).to.deep.equal([]);
-    expect(problems).to.deep.equal([]);
+    expect(app!.problems).to.deep.equal([]);
   });
 });

@@ -8,9 +8,6 @@
  */
 import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Page } from "playwright-core";
 import {
   createWalletClient,
@@ -24,59 +21,46 @@ import {
 } from "viem";
 import { createSiweMessage } from "viem/siwe";
 import { loanBookAbi, testTokenAbi } from "../src/abi/loanBook.ts";
-import { REPOSITORY_ROOT, startLocalChain, type LocalChain } from "../src/adapters/chain/localChain.ts";
 import { createApiKeyCommand } from "../src/cli/commands/apiKey.ts";
 import { LoanStatus } from "../src/core/decisions.ts";
-import { createWorld, dayTime, type World } from "../../scripts/demo/createWorld.ts";
-import { startDemoKeeper, type DemoKeeper } from "../../scripts/demo/startDemoKeeper.ts";
-import { browserSkipReason, launchChromium, type Chromium } from "./support/launchChromium.ts";
-import { collectPageProblems } from "./support/pageProblems.ts";
-import { createTestProvider, type TestProvider } from "./support/testProvider.ts";
+import { dayTime, type World } from "../../scripts/demo/createWorld.ts";
+import type { DemoKeeper } from "../../scripts/demo/startDemoKeeper.ts";
+import {
+  horizontalOverflow,
+  PHONE,
+  startBrowserWorld,
+  UI_TIMEOUT_MS,
+  type BrowserWorld,
+} from "./support/browserWorld.ts";
+import { browserSkipReason } from "./support/launchChromium.ts";
+import { pageFetch } from "./support/signIn.ts";
+import type { TestProvider } from "./support/testProvider.ts";
 
 const LOANS = 4;
 const SEED = "browser-enforcement";
 /** Past every template's default trigger (the bullet's: due on day 180, in default 30 days later). */
 const UNPAID_UNTIL_DAY = 215;
-const SCREENSHOTS = join(REPOSITORY_ROOT, ".keeper", "screenshots");
-const UI_TIMEOUT_MS = 15_000;
-const PHONE = { width: 375, height: 812 };
-
-/** How far the page scrolls sideways (0: it fits). */
-const horizontalOverflow = (page: Page): Promise<number> =>
-  page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") as Promise<number>;
 const evidence = (text: string): Hex => keccak256(stringToHex(text));
 
-/** `fetch` from inside the page (its cookie, its origin): the status and the error code. */
-const pageFetch = (page: Page, path: string, init: { method?: string; body?: string } = {}) =>
-  page.evaluate(
-    async ({ path, init }) => {
-      const response = await fetch(path, {
-        ...init,
-        headers: init.body === undefined ? {} : { "content-type": "application/json" },
-      });
-      const body = (await response.json().catch(() => null)) as { error?: { code?: string } } | null;
-      return { status: response.status, code: body?.error?.code ?? null };
-    },
-    { path, init },
-  );
+/** A refusal as the page gets it: the status and the error code. */
+const refusal = async (page: Page, path: string, init: { method?: string; body?: unknown } = {}) => {
+  const { status, body } = await pageFetch(page, path, init);
+  return { status, code: (body as { error?: { code?: string } } | null)?.error?.code ?? null };
+};
 
 describe("the enforcement path in headless Chromium", { timeout: 300_000, skip: browserSkipReason() }, () => {
-  const dir = mkdtempSync(join(tmpdir(), "keeper-browser-enforcement-"));
-  const dbPath = join(dir, "keeper.sqlite");
-  let chain: LocalChain | undefined;
+  let app: BrowserWorld | undefined;
   let keeper: DemoKeeper | undefined;
-  let browser: Chromium | undefined;
   let world: World;
   let wallet: TestProvider;
   let page: Page;
   /** Two loans in default, of two borrowers: the first commits, the second is certified. */
   let committing: World["loans"][number];
   let certified: World["loans"][number];
-  let problems: string[] = [];
   /** The bodies the page posted to `/auth/verify`, to replay them. */
   const signIns: string[] = [];
 
-  const screenshot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const screenshot = (name: string) => app!.screenshot(name);
   const statusOf = async (loanId: bigint) =>
     Number(
       await world.rpc.client.readContract({
@@ -86,10 +70,7 @@ describe("the enforcement path in headless Chromium", { timeout: 300_000, skip: 
         args: [loanId],
       }),
     );
-  const openRoute = async (route: string, ready: string) => {
-    await page.evaluate(`location.hash = "#/${route}"`);
-    await page.locator(ready).first().waitFor({ timeout: UI_TIMEOUT_MS });
-  };
+  const openRoute = (route: string, ready: string) => app!.openRoute(route, ready);
   /** The lender's back office: the keeper's API with the lender's API key, server to server. */
   let apiKey: string;
   const backOffice = async (method: string, path: string, body?: unknown) => {
@@ -122,11 +103,8 @@ describe("the enforcement path in headless Chromium", { timeout: 300_000, skip: 
   };
 
   before(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    chain = await startLocalChain({ port: 0 });
-    world = await createWorld({ rpcUrl: chain.url, loans: LOANS, seed: SEED, horizonDays: 30 });
-    keeper = await startDemoKeeper({ world, dbPath, logFile: join(dir, "keeper.log") });
-    await keeper.link.waitUntilCaughtUp();
+    app = await startBrowserWorld({ loans: LOANS, seed: SEED, horizonDays: 30, account: (w) => w.loans[0]!.borrower });
+    ({ world, keeper, page, wallet } = app);
     // Nobody pays: half a day off a penalty day's boundary, every loan is past its default trigger, and the keeper
     // declares the defaults by itself.
     await world.rpc.mineAt(dayTime(world, UNPAID_UNTIL_DAY));
@@ -141,25 +119,24 @@ describe("the enforcement path in headless Chromium", { timeout: 300_000, skip: 
     [committing, certified] = world.loans as [World["loans"][number], World["loans"][number]];
     let stdout = "";
     const io = { stdout: { write: (text: string) => (stdout += text) }, stderr: { write: () => true } };
-    const argv = ["create", "--lender", world.accounts.lender.address, "--name", "back office", "--database", dbPath];
+    const argv = [
+      "create",
+      "--lender",
+      world.accounts.lender.address,
+      "--name",
+      "back office",
+      "--database",
+      app.dbPath,
+    ];
     expect(await createApiKeyCommand({ env: {} }).run(argv, io)).to.equal(0);
     apiKey = /^lk_[A-Za-z0-9_-]{43}$/m.exec(stdout)![0];
-
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    problems = collectPageProblems(page);
     page.on("request", (request) => {
       if (request.url().endsWith("/auth/verify")) signIns.push(request.postData() ?? "");
     });
-    wallet = createTestProvider({ account: committing.borrower, rpcUrl: chain.url });
-    await wallet.install(page);
   });
 
   after(async () => {
-    await browser?.close();
-    await keeper?.stop();
-    await chain?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await app?.close();
   });
 
   it("asks a connected borrower to sign in, then shows its defaulted loan", async () => {
@@ -179,10 +156,10 @@ describe("the enforcement path in headless Chromium", { timeout: 300_000, skip: 
     await page.getByTestId("plan-installments").selectOption("3");
     await page.getByTestId("plan-interval").fill("61");
     expect(await page.getByTestId("plan").textContent()).to.contain("longer than the policy allows");
-    const signed = wallet.calls.filter((call) => call === "eth_signTypedData_v4").length;
+    const signed = app!.walletCalls("eth_signTypedData_v4");
     await page.getByTestId("commitment-submit").click();
     await page.locator("[data-testid=commitment-outcome].error").waitFor({ timeout: UI_TIMEOUT_MS });
-    expect(wallet.calls.filter((call) => call === "eth_signTypedData_v4").length).to.equal(signed);
+    expect(app!.walletCalls("eth_signTypedData_v4")).to.equal(signed);
     expect(await statusOf(committing.loanId)).to.equal(LoanStatus.Defaulted);
   });
 
@@ -205,8 +182,7 @@ describe("the enforcement path in headless Chromium", { timeout: 300_000, skip: 
     await page.getByTestId("commitment-submit").click();
     const outcome = page.locator("[data-testid=commitment-outcome].done");
     await outcome.waitFor({ timeout: UI_TIMEOUT_MS });
-    const hash = /0x[0-9a-f]{64}/.exec((await outcome.textContent()) ?? "")?.[0] as Hex;
-    const receipt = await world.rpc.client.getTransactionReceipt({ hash });
+    const receipt = await app!.outcomeReceipt(outcome);
     const [accepted] = parseEventLogs({ abi: loanBookAbi, logs: receipt.logs, eventName: "CommitmentAccepted" });
     expect(accepted?.args.loanId).to.equal(committing.loanId);
     expect(accepted?.args.installments).to.equal(3n);
@@ -235,25 +211,28 @@ describe("the enforcement path in headless Chromium", { timeout: 300_000, skip: 
   });
 
   it("keeps another borrower's loan, the lender's book and the notary's queue from a borrower", async () => {
-    expect(await pageFetch(page, `/api/me/loans/${certified.loanId}`)).to.deep.equal({
+    expect(await refusal(page, `/api/me/loans/${certified.loanId}`)).to.deep.equal({
       status: 403,
       code: "forbidden_loan",
     });
-    expect(await pageFetch(page, "/api/portfolio")).to.deep.equal({ status: 403, code: "forbidden_role" });
-    expect(await pageFetch(page, "/api/loans")).to.deep.equal({ status: 403, code: "forbidden_role" });
-    expect(await pageFetch(page, `/api/loans/${certified.loanId}`)).to.deep.equal({
+    expect(await refusal(page, "/api/portfolio")).to.deep.equal({ status: 403, code: "forbidden_role" });
+    expect(await refusal(page, "/api/loans")).to.deep.equal({ status: 403, code: "forbidden_role" });
+    expect(await refusal(page, `/api/loans/${certified.loanId}`)).to.deep.equal({
       status: 403,
       code: "forbidden_role",
     });
-    expect(await pageFetch(page, "/bank/records")).to.deep.equal({ status: 403, code: "forbidden_role" });
-    expect(await pageFetch(page, "/api/notary/queue")).to.deep.equal({ status: 403, code: "forbidden_role" });
-    const body = JSON.stringify({
+    expect(await refusal(page, "/bank/records")).to.deep.equal({ status: 403, code: "forbidden_role" });
+    expect(await refusal(page, "/api/notary/queue")).to.deep.equal({ status: 403, code: "forbidden_role" });
+    const body = {
       debtInstrumentHash: certified.documentHash,
       defaultProofHash: evidence("forged proof"),
       identityProofHash: evidence("forged identity"),
-    });
+    };
     expect(
-      await pageFetch(page, `/api/loans/${certified.loanId}/certificate-application`, { method: "POST", body }),
+      await refusal(page, `/api/loans/${certified.loanId}/certificate-application`, {
+        method: "POST",
+        body,
+      }),
     ).to.deep.equal({ status: 403, code: "forbidden_role" });
     await openRoute("notary", "[data-testid=notary-only]");
   });
@@ -315,8 +294,7 @@ describe("the enforcement path in headless Chromium", { timeout: 300_000, skip: 
     await card.getByTestId("certify-submit").click();
     const outcome = card.locator("[data-testid=certify-outcome].done");
     await outcome.waitFor({ timeout: UI_TIMEOUT_MS });
-    const hash = /0x[0-9a-f]{64}/.exec((await outcome.textContent()) ?? "")?.[0] as Hex;
-    const receipt = await world.rpc.client.getTransactionReceipt({ hash });
+    const receipt = await app!.outcomeReceipt(outcome);
     const [event] = parseEventLogs({ abi: loanBookAbi, logs: receipt.logs, eventName: "DefaultCertified" });
     expect(event?.args).to.deep.include({
       loanId: certified.loanId,
@@ -351,8 +329,7 @@ describe("the enforcement path in headless Chromium", { timeout: 300_000, skip: 
     await card.getByTestId("objection-submit").click();
     const outcome = card.locator("[data-testid=objection-outcome].done");
     await outcome.waitFor({ timeout: UI_TIMEOUT_MS });
-    const hash = /0x[0-9a-f]{64}/.exec((await outcome.textContent()) ?? "")?.[0] as Hex;
-    const receipt = await world.rpc.client.getTransactionReceipt({ hash });
+    const receipt = await app!.outcomeReceipt(outcome);
     const [filed] = parseEventLogs({ abi: loanBookAbi, logs: receipt.logs, eventName: "ObjectionFiled" });
     expect(filed?.args).to.deep.include({ loanId: objecting.loanId, evidenceHash });
     expect(await statusOf(objecting.loanId)).to.equal(LoanStatus.Disputed);
@@ -399,7 +376,7 @@ describe("the enforcement path in headless Chromium", { timeout: 300_000, skip: 
     // lender first tops up its token balance: the world lent it all).
     const ready = await backOffice("GET", "/api/offers?state=ready");
     const offer = ready.body.offers.find((entry: { id: number }) => entry.id === id);
-    const lender = createWalletClient({ account: world.accounts.lender, transport: http(chain!.url) });
+    const lender = createWalletClient({ account: world.accounts.lender, transport: http(app!.chain.url) });
     const minted = await lender.writeContract({
       chain: null,
       address: world.token,
@@ -445,6 +422,6 @@ describe("the enforcement path in headless Chromium", { timeout: 300_000, skip: 
   });
 
   it("logs no error in the page", () => {
-    expect(problems).to.deep.equal([]);
+    expect(app!.problems).to.deep.equal([]);
   });
 });

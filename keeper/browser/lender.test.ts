@@ -9,39 +9,34 @@
  */
 import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import Database from "better-sqlite3";
 import type { Page } from "playwright-core";
 import { parseEventLogs, type Hash } from "viem";
 import { loanBookAbi } from "../src/abi/loanBook.ts";
-import { REPOSITORY_ROOT, startLocalChain, type LocalChain } from "../src/adapters/chain/localChain.ts";
-import { createWorld, dayTime, type World } from "../../scripts/demo/createWorld.ts";
+import { dayTime, type World } from "../../scripts/demo/createWorld.ts";
 import { readOwed } from "../../scripts/demo/bookCalls.ts";
 import { createDemoBankFeed } from "../../scripts/demo/demoBankFeed.ts";
-import { startDemoKeeper, type DemoKeeper } from "../../scripts/demo/startDemoKeeper.ts";
-import { browserSkipReason, launchChromium, type Chromium } from "./support/launchChromium.ts";
-import { collectPageProblems } from "./support/pageProblems.ts";
+import type { DemoKeeper } from "../../scripts/demo/startDemoKeeper.ts";
+import {
+  DESKTOP,
+  horizontalOverflow,
+  PHONE,
+  startBrowserWorld,
+  UI_TIMEOUT_MS,
+  type BrowserWorld,
+} from "./support/browserWorld.ts";
+import { browserSkipReason } from "./support/launchChromium.ts";
 import { pageFetch, signInThroughApi } from "./support/signIn.ts";
-import { createTestProvider, type TestProvider } from "./support/testProvider.ts";
+import type { TestProvider } from "./support/testProvider.ts";
 
 const LOANS = 6;
 const SEED = "browser-lender";
-const SCREENSHOTS = join(REPOSITORY_ROOT, ".keeper", "screenshots");
-const PHONE = { width: 375, height: 812 };
-const DESKTOP = { width: 1280, height: 800 };
-/** How long the page may take to show what a test waits for. */
-const UI_TIMEOUT_MS = 10_000;
 /** The portfolio polls every 3 s: a change shows within a few polls. */
 const REDRAW_TIMEOUT_MS = 15_000;
 const POLL_MS = 100;
 /** Loans fall due 30 days after origination: on day 35 the unpaid ones are 5 days late. */
 const LATE_DAY = 35;
-
-/** How far the page scrolls sideways (0: it fits). */
-const horizontalOverflow = (page: Page): Promise<number> =>
-  page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") as Promise<number>;
 
 /** Polls `condition` (in Node: the page's CSP allows no `waitForFunction` string) until it holds or time is up. */
 async function until(what: string, condition: () => Promise<boolean>, timeoutMs = UI_TIMEOUT_MS): Promise<void> {
@@ -63,21 +58,15 @@ const chartValues = (page: Page, name: string): Promise<Record<string, number>> 
     );
 
 describe("the lender's pages in headless Chromium", { timeout: 300_000, skip: browserSkipReason() }, () => {
-  const dir = mkdtempSync(join(tmpdir(), "keeper-lender-"));
-  const dbPath = join(dir, "keeper.sqlite");
-  let chain: LocalChain | undefined;
+  let app: BrowserWorld | undefined;
   let keeper: DemoKeeper | undefined;
-  let browser: Chromium | undefined;
   let world: World;
   let wallet: TestProvider;
   let page: Page;
   /** The repayment of loan 0's first installment. */
   let repayment: Hash;
-  let problems: string[] = [];
-  const requests: string[] = [];
 
-  const screenshot = (name: string) =>
-    page.screenshot({ path: join(SCREENSHOTS, `lender-${name}.png`), fullPage: true });
+  const screenshot = (name: string) => app!.screenshot(`lender-${name}`);
   const openRoute = async (route: string, ready: string) => {
     await page.evaluate(`location.hash = ${JSON.stringify(`#/${route}`)}`);
     await page.locator(ready).first().waitFor({ timeout: UI_TIMEOUT_MS });
@@ -85,26 +74,14 @@ describe("the lender's pages in headless Chromium", { timeout: 300_000, skip: br
   const caughtUp = () => keeper!.link.waitUntilCaughtUp();
 
   before(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    chain = await startLocalChain({ port: 0 });
-    world = await createWorld({ rpcUrl: chain.url, loans: LOANS, seed: SEED, horizonDays: 60 });
-    keeper = await startDemoKeeper({ world, dbPath, logFile: join(dir, "keeper.log") });
-    await caughtUp();
-    browser = await launchChromium({ viewport: DESKTOP });
-    page = await browser.context.newPage();
-    page.on("request", (request) => requests.push(request.url()));
-    problems = collectPageProblems(page);
-    wallet = createTestProvider({ account: world.accounts.lender, rpcUrl: chain.url });
-    await wallet.install(page);
+    app = await startBrowserWorld({ loans: LOANS, seed: SEED, horizonDays: 60, account: (w) => w.accounts.lender });
+    ({ world, keeper, page, wallet } = app);
     await page.goto(`${keeper.url}/app/`);
     await signInThroughApi(page, wallet, keeper.url);
   });
 
   after(async () => {
-    await browser?.close();
-    await keeper?.stop();
-    await chain?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await app?.close();
   });
 
   it("shows the signed-in lender the portfolio: totals and every chart", async () => {
@@ -353,7 +330,7 @@ describe("the lender's pages in headless Chromium", { timeout: 300_000, skip: br
     await page.getByTestId(`assign-${id}`).locator("button").click();
     await row.waitFor({ state: "detached", timeout: UI_TIMEOUT_MS });
 
-    const db = new Database(dbPath, { readonly: true });
+    const db = new Database(app!.dbPath, { readonly: true });
     try {
       const record = db
         .prepare("SELECT loan_id, state, assigned_by FROM bank_records WHERE bank_reference = ?")
@@ -436,7 +413,7 @@ describe("the lender's pages in headless Chromium", { timeout: 300_000, skip: br
     expect((await pageFetch(page, `/api/loans/${world.loans[1]!.loanId}/evidence`)).status).to.equal(403);
     await screenshot("refused-borrower-desktop");
 
-    await browser!.context.clearCookies();
+    await page.context().clearCookies();
     await page.reload();
     await openRoute("lender/suspense", "[data-testid=lender-sign-in]");
     expect(await page.getByTestId("lender-sign-in").getAttribute("data-status")).to.equal("401");
@@ -447,7 +424,7 @@ describe("the lender's pages in headless Chromium", { timeout: 300_000, skip: br
 
   it("loads nothing from outside the keeper's origin, and logs no error", () => {
     const origin = new URL(keeper!.url).origin;
-    expect(requests.filter((url) => !url.startsWith(`${origin}/`) && !url.startsWith("data:"))).to.deep.equal([]);
-    expect(problems).to.deep.equal([]);
+    expect(app!.requests.filter((url) => !url.startsWith(`${origin}/`) && !url.startsWith("data:"))).to.deep.equal([]);
+    expect(app!.problems).to.deep.equal([]);
   });
 });
