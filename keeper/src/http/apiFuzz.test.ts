@@ -554,6 +554,27 @@ const randomRequest = (routes: readonly [string, string][]) =>
       kind: "random",
     }));
 
+/** A suspense payment assigned to a loan, with `credentials`. */
+const assignment = (kind: string, credentials: Readonly<Record<string, string>>) =>
+  fc
+    .tuple(
+      fc.oneof(fc.constantFrom("1", "2", "3", "4", "5"), parameter),
+      fc.oneof(
+        fc.constantFrom("1", "2", "5", "99").map((loanId) => json({ loanId })),
+        assignLike.map(json),
+        body,
+      ),
+    )
+    .map(([id, payload]): FuzzRequest => ({
+      method: "POST",
+      path: `/bank/records/${id}/assign`,
+      headers: { ...credentials, "content-type": "application/json" },
+      body: payload,
+      chunked: false,
+      writes: ["bank_records"],
+      kind,
+    }));
+
 /** Requests with valid credentials and random content, each with the tables its route may write. */
 const authorisedRequest = fc.oneof(
   // A signed webhook delivery: stores a payment (or quarantines the body) when it is one.
@@ -581,43 +602,9 @@ const authorisedRequest = fc.oneof(
       writes: ["bank_records", "bank_quarantine"],
       kind: "signed webhook",
     })),
-  fc
-    .tuple(
-      fc.oneof(fc.constantFrom("1", "2", "3", "4", "5"), parameter),
-      fc.oneof(
-        fc.constantFrom("1", "2", "5", "99").map((loanId) => json({ loanId })),
-        assignLike.map(json),
-        body,
-      ),
-    )
-    .map(([id, payload]): FuzzRequest => ({
-      method: "POST",
-      path: `/bank/records/${id}/assign`,
-      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-      body: payload,
-      chunked: false,
-      writes: ["bank_records"],
-      kind: "operator assign",
-    })),
+  assignment("operator assign", { authorization: `Bearer ${TOKEN}` }),
   // A signed-in lender assigns a suspense payment (a session's write, with no Origin header or the app's own).
-  fc
-    .tuple(
-      fc.oneof(fc.constantFrom("1", "2", "3", "4", "5"), parameter),
-      fc.oneof(
-        fc.constantFrom("1", "2", "5", "99").map((loanId) => json({ loanId })),
-        assignLike.map(json),
-        body,
-      ),
-    )
-    .map(([id, payload]): FuzzRequest => ({
-      method: "POST",
-      path: `/bank/records/${id}/assign`,
-      headers: { cookie: `${SESSION_COOKIE}=${LENDER_SESSION}`, "content-type": "application/json" },
-      body: payload,
-      chunked: false,
-      writes: ["bank_records"],
-      kind: "lender assign",
-    })),
+  assignment("lender assign", { cookie: `${SESSION_COOKIE}=${LENDER_SESSION}` }),
   fc
     .tuple(
       fc.oneof(fc.constantFrom(BORROWER_A, BORROWER_B.toLowerCase()), parameter),
