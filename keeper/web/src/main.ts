@@ -10,8 +10,9 @@ import { borrowerView } from "./views/borrower.ts";
 import type { View } from "./views/context.ts";
 import { lenderView } from "./views/lender.ts";
 import { notaryView } from "./views/notary.ts";
-import { readSession, signIn, signOut } from "./session.ts";
+import { readSession } from "./session.ts";
 import type { SessionJson } from "./views/context.ts";
+import { walletBar } from "./walletBar.ts";
 import { createWallet, type WalletState } from "./wallet.ts";
 
 const ROUTES = {
@@ -37,16 +38,6 @@ const storedLocale = (): Locale => {
   const stored = localStorage.getItem(LOCALE_STORAGE_KEY);
   return isLocale(stored) ? stored : defaultLocale(navigator.languages);
 };
-
-const shortAddress = (address: string): string => `${address.slice(0, 6)}…${address.slice(-4)}`;
-
-const ROLE_LABELS = {
-  lender: "roleLender",
-  borrower: "roleBorrower",
-  notary: "roleNotary",
-  admin: "roleAdmin",
-} as const;
-const roleLabel = (role: string) => ROLE_LABELS[role as keyof typeof ROLE_LABELS] ?? "noRole";
 
 async function start(root: HTMLElement): Promise<void> {
   const wallet = createWallet(window.ethereum);
@@ -77,54 +68,22 @@ async function start(root: HTMLElement): Promise<void> {
       void render();
     });
 
+    const main = h("main", {}, h("p", { class: "notice" }, t("loading")));
     const state = wallet.state();
-    const { address, chainId } = state;
     const signedIn = sessionOf(session, state);
-    const walletPart: (HTMLElement | string)[] = [];
-    if (address === null) {
-      const connect = h("button", { class: "primary", type: "button", "data-testid": "connect" }, t("connectWallet"));
-      connect.addEventListener("click", async () => {
-        if (!wallet.available) {
-          main.replaceChildren(h("p", { class: "error" }, t("noWallet")));
-          return;
-        }
-        connect.disabled = true;
-        connect.textContent = t("connecting");
-        await wallet.connect().catch(() => undefined);
+    const showError = (message: string) =>
+      main.prepend(h("p", { class: "error", "data-testid": "wallet-error" }, message));
+    const walletPart = walletBar({
+      t,
+      wallet,
+      session: signedIn,
+      fallbackChainId: display.chainId ?? 1,
+      onChange(next) {
+        session = next;
         void render();
-      });
-      walletPart.push(connect);
-    } else {
-      walletPart.push(
-        h(
-          "span",
-          { class: "address", "data-testid": "address", title: address },
-          `${t("connectedAs")} ${shortAddress(address)}`,
-          chainId === null ? "" : ` · ${t("chain")} ${chainId}`,
-          signedIn === null ? "" : ` · ${signedIn.roles.map((role) => t(roleLabel(role))).join(", ") || t("noRole")}`,
-        ),
-      );
-      const button =
-        signedIn === null
-          ? h("button", { class: "primary", type: "button", "data-testid": "sign-in" }, t("signIn"))
-          : h("button", { type: "button", "data-testid": "sign-out" }, t("signOut"));
-      button.addEventListener("click", async () => {
-        button.disabled = true;
-        try {
-          if (signedIn === null) session = await signIn(wallet, address, chainId ?? display.chainId ?? 1);
-          else {
-            await signOut();
-            session = null;
-          }
-        } catch (error) {
-          main.prepend(h("p", { class: "error", "data-testid": "sign-in-error" }, `${t("signInFailed")}: ${error}`));
-          button.disabled = false;
-          return;
-        }
-        void render();
-      });
-      walletPart.push(button);
-    }
+      },
+      onError: showError,
+    });
 
     const nav = h(
       "nav",
@@ -133,7 +92,6 @@ async function start(root: HTMLElement): Promise<void> {
         h("a", name === route ? { href: `#/${name}`, "aria-current": "page" } : { href: `#/${name}` }, t(label)),
       ),
     );
-    const main = h("main", {}, h("p", { class: "notice" }, t("loading")));
     root.replaceChildren(
       h("header", {}, h("h1", {}, t("productName")), h("div", { class: "toolbar" }, languages, ...walletPart)),
       nav,
