@@ -336,21 +336,44 @@ describe("the enforcement path in headless Chromium", { timeout: 300_000, skip: 
     await screenshot("borrower-objection");
   });
 
-  it("takes a loan offer through the borrower's acceptance and a notary's notarization to origination", async () => {
-    // A second loan like borrower 3's first, with the same collateral when its product takes some.
+  it("takes a loan offer from the lender's page through the borrower's and a notary's signatures to origination", async () => {
+    // A second loan like borrower 3's first, with the same collateral when its product takes some. The lender first
+    // tops up its token balance: the world lent it all.
     const first = world.loans[3]!;
     const borrower = first.borrower;
-    const documentHash = evidence("loan contract no. 2027-0042, second loan of borrower 3");
-    const collateral = { token: world.token, amountOrId: String(first.collateral), assetHash: zeroHash };
-    const offered = await backOffice("POST", "/api/offers", {
-      templateId: String(first.templateId),
-      principal: String(first.principal),
-      borrower: borrower.address,
-      documentHash,
-      ...(first.collateral === 0n ? {} : { collateral }),
+    const lender = createWalletClient({ account: world.accounts.lender, transport: http(app!.chain.url) });
+    const minted = await lender.writeContract({
+      chain: null,
+      address: world.token,
+      abi: testTokenAbi,
+      functionName: "mint",
+      args: [world.accounts.lender.address, first.principal],
     });
-    expect(offered.status).to.equal(201);
-    const id = offered.body.id as number;
+    await world.rpc.client.waitForTransactionReceipt({ hash: minted });
+
+    await wallet.setAccount(world.accounts.lender);
+    await openRoute("lender/offers", "[data-testid=sign-in]");
+    await signIn();
+    const form = page.locator("[data-action=offer]");
+    await form.locator("summary").click();
+    await form.getByTestId("offer-borrower").fill(borrower.address);
+    await form.getByTestId("offer-template").fill(String(first.templateId));
+    await form.getByTestId("offer-principal").fill(formatUnits(first.principal, 6));
+    if (first.collateral !== 0n) await form.getByTestId("offer-collateral").fill(formatUnits(first.collateral, 6));
+    const contract = Buffer.from(
+      "Loan contract no. 2027-0042: the second loan of borrower 3, 12 monthly installments.",
+    );
+    await form
+      .getByTestId("offer-contract")
+      .setInputFiles({ name: "contract.txt", mimeType: "text/plain", buffer: contract });
+    const documentHash = keccak256(contract);
+    await form.getByTestId("offer-submit").click();
+    const offered = form.locator("[data-testid=offer-outcome].done");
+    await offered.waitFor({ timeout: UI_TIMEOUT_MS });
+    const id = Number(/#(\d+)/.exec((await offered.textContent()) ?? "")![1]);
+    await page.locator(`[data-testid=offer-list] [data-offer-id="${id}"][data-state=awaitingBorrower]`).waitFor({
+      timeout: UI_TIMEOUT_MS,
+    });
 
     await wallet.setAccount(borrower);
     await openRoute("borrower", "[data-testid=sign-in]");
@@ -372,48 +395,26 @@ describe("the enforcement path in headless Chromium", { timeout: 300_000, skip: 
     await notaryCard.getByTestId("notarize-submit").click();
     await notaryCard.locator("[data-testid=notarize-outcome].done").waitFor({ timeout: UI_TIMEOUT_MS });
 
-    // The back office originates from the lender's account with both signatures, as the keeper checked them (the
-    // lender first tops up its token balance: the world lent it all).
-    const ready = await backOffice("GET", "/api/offers?state=ready");
-    const offer = ready.body.offers.find((entry: { id: number }) => entry.id === id);
-    const lender = createWalletClient({ account: world.accounts.lender, transport: http(app!.chain.url) });
-    const minted = await lender.writeContract({
-      chain: null,
-      address: world.token,
-      abi: testTokenAbi,
-      functionName: "mint",
-      args: [world.accounts.lender.address, first.principal],
-    });
-    await world.rpc.client.waitForTransactionReceipt({ hash: minted });
-    const hash = await lender.writeContract({
-      chain: null,
-      address: world.loanBook,
-      abi: loanBookAbi,
-      functionName: "originate",
-      args: [
-        {
-          templateId: BigInt(offer.templateId),
-          principal: BigInt(offer.principal),
-          documentHash: offer.documentHash,
-          collateral: { ...offer.collateral, amountOrId: BigInt(offer.collateral.amountOrId) },
-          borrower: {
-            signer: offer.borrower,
-            nonce: BigInt(offer.borrowerNonce),
-            deadline: BigInt(offer.deadline),
-            signature: offer.borrowerSignature,
-          },
-          notary: {
-            signer: offer.notary,
-            nonce: BigInt(offer.notaryNonce),
-            deadline: BigInt(offer.deadline),
-            signature: offer.notarySignature,
-          },
-        },
-      ],
-    });
-    const receipt = await world.rpc.client.waitForTransactionReceipt({ hash });
+    // The lender makes the loan from its page, with both signatures as the keeper checked them.
+    await wallet.setAccount(world.accounts.lender);
+    await openRoute("lender/offers", "[data-testid=sign-in]");
+    await signIn();
+    const ready = page.locator(`[data-testid=offer-list] [data-offer-id="${id}"][data-state=ready]`);
+    await ready.waitFor({ timeout: UI_TIMEOUT_MS });
+    await screenshot("lender-offer-ready");
+    await ready.locator("[data-action=originate] summary").click();
+    await ready.getByTestId("originate-submit").click();
+    const outcome = ready.locator("[data-testid=originate-outcome].done");
+    await outcome.waitFor({ timeout: UI_TIMEOUT_MS });
+    const receipt = await app!.outcomeReceipt(outcome);
     const [originated] = parseEventLogs({ abi: loanBookAbi, logs: receipt.logs, eventName: "LoanOriginated" });
-    expect(originated?.args).to.deep.include({ borrower: borrower.address, documentHash, notary: offer.notary });
+    expect(originated?.args).to.deep.include({
+      borrower: borrower.address,
+      lender: world.accounts.lender.address,
+      notary: world.accounts.notary.address,
+      documentHash,
+      principal: first.principal,
+    });
     await keeper!.link.waitUntilCaughtUp();
     const done = await backOffice("GET", "/api/offers?state=originated");
     expect(done.body.offers.find((entry: { id: number }) => entry.id === id)?.loanId).to.equal(

@@ -18,6 +18,29 @@ export interface OfferJson {
   readonly notaryNonce: string;
   readonly state: "awaitingBorrower" | "awaitingNotary" | "ready" | "originated";
   readonly loanId: string | null;
+  readonly borrowerSignature: Hex | null;
+  readonly notary: Address | null;
+  readonly notarySignature: Hex | null;
+}
+
+/** `originate`'s argument for a ready offer: the terms with both signatures as the keeper checked them. */
+export function originationParams(offer: OfferJson) {
+  if (offer.borrowerSignature === null || offer.notary === null || offer.notarySignature === null)
+    throw new Error(`Offer ${offer.id} is not ready: ${offer.state}`);
+  const deadline = BigInt(offer.deadline);
+  return {
+    templateId: BigInt(offer.templateId),
+    principal: BigInt(offer.principal),
+    documentHash: offer.documentHash,
+    collateral: { ...offer.collateral, amountOrId: BigInt(offer.collateral.amountOrId) },
+    borrower: {
+      signer: offer.borrower,
+      nonce: BigInt(offer.borrowerNonce),
+      deadline,
+      signature: offer.borrowerSignature,
+    },
+    notary: { signer: offer.notary, nonce: BigInt(offer.notaryNonce), deadline, signature: offer.notarySignature },
+  };
 }
 
 /** The signed terms of `offer` with `nonce` (the borrower's or the notary's). */

@@ -1,5 +1,16 @@
 /** The lender pages' English strings (merged into `en.ts`). */
 export const lenderEn = {
+  tabOffers: "Offers",
+  newOffer: "Offer a loan",
+  offerLoan: "Send the offer",
+  optional: "optional",
+  pickContract: "Pick the loan contract's file first",
+  originate: "Make the loan",
+  originateIntro:
+    "Both signatures are in: the loan book checks them again, escrows any collateral and sends the principal from your wallet to the borrower.",
+  offersNeedWallet: "Connect and sign in with the lender's wallet to offer and make loans.",
+  noOffers: "No offer under way.",
+  offerAwaitingBorrowerLender: "waiting for the borrower's signature",
   lenderTitle: "Lender",
   tabPortfolio: "Portfolio",
   tabLoans: "Loans",

@@ -2,6 +2,16 @@
 import type { lenderEn } from "./lenderEn.ts";
 
 export const lenderZh: Readonly<Record<keyof typeof lenderEn, string>> = {
+  tabOffers: "要约",
+  newOffer: "发出贷款要约",
+  offerLoan: "发送要约",
+  optional: "可选",
+  pickContract: "请先选择借款合同文件",
+  originate: "放款",
+  originateIntro: "双方签名已齐：账簿将再次核验，托管担保物，并从您的钱包向借款人发放本金。",
+  offersNeedWallet: "请连接并用出借人钱包登录后发出要约和放款。",
+  noOffers: "暂无进行中的要约。",
+  offerAwaitingBorrowerLender: "等待借款人签署",
   lenderTitle: "出借人",
   tabPortfolio: "资产组合",
   tabLoans: "贷款",

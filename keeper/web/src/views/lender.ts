@@ -11,6 +11,7 @@ import type { View, ViewContext } from "./context.ts";
 import { contactLogPage } from "./lender/contactLog.ts";
 import { loanDetailPage } from "./lender/loanDetail.ts";
 import { loanListPage } from "./lender/loanList.ts";
+import { offersPage } from "./lender/offers.ts";
 import { portfolioPage } from "./lender/portfolio.ts";
 import { lenderHref, lenderRouteOf, LENDER_PAGES, type LenderPage, type LenderRoute } from "./lender/route.ts";
 import { suspensePage } from "./lender/suspense.ts";
@@ -19,6 +20,7 @@ import { templateFormPage } from "./lender/templateForm.ts";
 const TAB_LABELS: Readonly<Record<LenderPage, MessageKey>> = {
   portfolio: "tabPortfolio",
   loans: "tabLoans",
+  offers: "tabOffers",
   templates: "tabTemplates",
   suspense: "tabSuspense",
   contacts: "tabContacts",
@@ -27,6 +29,7 @@ const TAB_LABELS: Readonly<Record<LenderPage, MessageKey>> = {
 const PAGES: Readonly<Record<LenderPage, (context: ViewContext, route: LenderRoute) => Promise<HTMLElement>>> = {
   portfolio: portfolioPage,
   loans: (context, route) => (route.id === null ? loanListPage(context, route) : loanDetailPage(context, route)),
+  offers: offersPage,
   templates: templateFormPage,
   suspense: suspensePage,
   contacts: contactLogPage,

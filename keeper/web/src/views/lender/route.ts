@@ -4,7 +4,7 @@
  * suspense queue (`#/lender/suspense`) and the contact log (`#/lender/contacts?loanId=7`).
  */
 
-export const LENDER_PAGES = ["portfolio", "loans", "templates", "suspense", "contacts"] as const;
+export const LENDER_PAGES = ["portfolio", "loans", "offers", "templates", "suspense", "contacts"] as const;
 export type LenderPage = (typeof LENDER_PAGES)[number];
 
 export interface LenderRoute {
