@@ -70,6 +70,12 @@ export interface BookChain {
   signTypedData(from: Address, typedData: TypedDataMessage): Promise<Hex>;
 }
 
+/** A fresh nonce for an enforcement message (used once each, in any order: a random 64-bit value). */
+export function unorderedNonce(): bigint {
+  const words = crypto.getRandomValues(new Uint32Array(2));
+  return (BigInt(words[0]!) << 32n) | BigInt(words[1]!);
+}
+
 /** The custom error's name of a failed call, or the wallet's own message. */
 export function revertReason(error: unknown): string {
   if (error instanceof ChainWriteError) return error.reason;

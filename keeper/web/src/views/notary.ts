@@ -7,7 +7,7 @@
  */
 import type { Address, Hex } from "viem";
 import { getJson, type LoanJson } from "../api.ts";
-import { bookChain, loanBookAbi, type BookChain } from "../chain.ts";
+import { bookChain, loanBookAbi, unorderedNonce, type BookChain } from "../chain.ts";
 import { h } from "../dom.ts";
 import { executionCertificateTypedData } from "../../../src/core/typedData.ts";
 import { actionPanel } from "./actionPanel.ts";
@@ -74,7 +74,7 @@ function certifyPanel(context: ViewContext, book: BookChain, notary: Address, it
         defaultProofHash: item.application.defaultProofHash,
         identityProofHash: item.application.identityProofHash,
       };
-      const nonce = BigInt(Date.now());
+      const nonce = unorderedNonce();
       const deadline = (await book.latestBlockTime()) + SIGNATURE_VALIDITY_SECONDS;
       const signature = await book.signTypedData(
         notary,

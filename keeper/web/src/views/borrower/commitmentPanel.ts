@@ -6,7 +6,7 @@
  */
 import type { Address } from "viem";
 import type { LoanJson } from "../../api.ts";
-import { loanBookAbi, type BookChain } from "../../chain.ts";
+import { loanBookAbi, unorderedNonce, type BookChain } from "../../chain.ts";
 import { planCommitment, type CommitmentPlan, type CommitmentPolicyTerms } from "../../commitmentPlan.ts";
 import { h } from "../../dom.ts";
 import type { MessageKey } from "../../i18n/index.ts";
@@ -23,12 +23,6 @@ const PROBLEMS: Readonly<Record<string, MessageKey>> = {
   tooManyInstallments: "planTooMany",
   tooLong: "planTooLong",
   badInput: "planBadInput",
-};
-
-/** A fresh unordered nonce (the enforcement messages' nonces are used once each, in any order). */
-const randomNonce = (): bigint => {
-  const words = crypto.getRandomValues(new Uint32Array(2));
-  return (BigInt(words[0]!) << 32n) | BigInt(words[1]!);
 };
 
 export async function commitmentPanel(context: ViewContext, book: BookChain, loan: LoanJson): Promise<HTMLElement> {
@@ -131,7 +125,7 @@ export async function commitmentPanel(context: ViewContext, book: BookChain, loa
       draw();
       if (plan === null) throw new Error(t("planBadInput"));
       const params = { loanId, dueTimes: [...plan.dueTimes], amounts: [...plan.amounts] };
-      const nonce = randomNonce();
+      const nonce = unorderedNonce();
       const deadline = chainTime + SIGNATURE_VALIDITY_SECONDS;
       const signature = await book.signTypedData(
         borrower,
