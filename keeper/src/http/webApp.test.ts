@@ -1,6 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
-import { createServer, type Server } from "node:http";
+import { createServer, request, type Server } from "node:http";
+import { gunzipSync } from "node:zlib";
 import type { AddressInfo } from "node:net";
 import express from "express";
 import { buildWebApp, createWebAppRouter, WEB_APP_CSP } from "./webApp.ts";
@@ -74,6 +75,26 @@ describe("createWebAppRouter", () => {
       expect(response.headers.get("x-content-type-options")).to.equal("nosniff");
     });
   }
+
+  it("serves the bundle gzipped to a browser that accepts it, and as it is otherwise", async () => {
+    const raw = (encoding: string) =>
+      new Promise<{ headers: Record<string, unknown>; body: Buffer }>((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        request(`${base}/app/main.js`, { headers: { "accept-encoding": encoding } }, (response) => {
+          response.on("data", (chunk: Buffer) => chunks.push(chunk));
+          response.on("end", () => resolve({ headers: response.headers, body: Buffer.concat(chunks) }));
+        })
+          .on("error", reject)
+          .end();
+      });
+    const plain = await raw("identity");
+    const gzipped = await raw("gzip, deflate, br");
+    expect(plain.headers["content-encoding"]).to.equal(undefined);
+    expect(gzipped.headers["content-encoding"]).to.equal("gzip");
+    expect(gzipped.headers.vary).to.match(/Accept-Encoding/i);
+    expect(gunzipSync(gzipped.body).equals(plain.body)).to.equal(true);
+    expect(gzipped.body.length).to.be.below(plain.body.length / 2);
+  });
 
   it("serves the display settings it was given", async () => {
     expect(await (await get("/app/config.json")).json()).to.deep.equal(DISPLAY);
