@@ -22,6 +22,15 @@ describe("the app's strings", () => {
     expect(translator("en")("navBorrower")).to.equal("Borrower");
   });
 
+  it("names each loan book event about a loan, for the loan's timeline", async () => {
+    const { loanBookAbi } = await import("../../../src/abi/loanBook.ts");
+    const loanEvents = loanBookAbi.flatMap((item) =>
+      item.type === "event" && item.inputs.some((input) => input.name === "loanId") ? [item.name] : [],
+    );
+    expect(loanEvents.length).to.be.greaterThan(15);
+    for (const name of loanEvents) expect(en).to.have.property(`event${name}`);
+  });
+
   it("names a status for each of the loan book's statuses", async () => {
     const { LoanStatus } = await import("../../../src/core/decisions.ts");
     for (const name of Object.keys(LoanStatus)) expect(en).to.have.property(`status${name}`);

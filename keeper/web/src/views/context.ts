@@ -33,6 +33,12 @@ export const statusLabel = (t: Translate, status: string): string => {
   return Object.hasOwn(en, key) ? t(key as MessageKey) : status;
 };
 
+/** A loan book event's name (`RepaymentMade`) in the page's language; an unknown one as it is. */
+export const eventLabel = (t: Translate, name: string): string => {
+  const key = `event${name}`;
+  return Object.hasOwn(en, key) ? t(key as MessageKey) : name;
+};
+
 /** Token units as the currency, e.g. `1,250.5 TUSD`. */
 export const formatAmount = (context: ViewContext, units: bigint | string): string => {
   const [whole = "0", fraction] = formatUnits(BigInt(units), context.display.tokenDecimals).split(".");

@@ -12,7 +12,7 @@ import {
   type PaymentJson,
 } from "../../lenderApi.ts";
 import type { MessageKey } from "../../i18n/index.ts";
-import { formatAmount, formatDate, statusLabel, type ViewContext } from "../context.ts";
+import { eventLabel, formatAmount, formatDate, statusLabel, type ViewContext } from "../context.ts";
 import { shortHex } from "./format.ts";
 import { loanSchedule, type ScheduleRow } from "./loanSchedule.ts";
 import { lenderHref, type LenderRoute } from "./route.ts";
@@ -120,7 +120,7 @@ export async function loanDetailPage(context: ViewContext, route: LenderRoute): 
         "data-event": event.name,
         ...(event.txHash.toLowerCase() === selectedTx ? { class: "selected" } : {}),
       },
-      h("strong", {}, event.name),
+      h("strong", { title: event.name }, eventLabel(t, event.name)),
       " ",
       h(
         "span",
