@@ -6,10 +6,11 @@ import { MathRuleError } from "../core/mathError.ts";
 import { EXIT_INTERNAL_ERROR, EXIT_OK, EXIT_USAGE, UsageError, type CliIo, type Command } from "./command.ts";
 import { apiKeyCommand } from "./commands/apiKey.ts";
 import { bankCommand } from "./commands/bank.ts";
+import { evidenceCommand } from "./commands/evidence.ts";
 import { scheduleCommand } from "./commands/schedule.ts";
 
 /** Every command, in the order `loanbook --help` lists them. */
-export const COMMANDS: readonly Command[] = [scheduleCommand, bankCommand, apiKeyCommand];
+export const COMMANDS: readonly Command[] = [scheduleCommand, bankCommand, apiKeyCommand, evidenceCommand];
 
 const PROGRAM = "loanbook";
 

@@ -1,0 +1,406 @@
+/**
+ * The court-ready evidence package end to end (issue 8), on a real `hardhat node`: a loan is originated (the
+ * borrower's acceptance and the notary's notarization), repaid a little, paid at the bank (a bank-feed signer's
+ * attestation relayed by the keeper's account, and another by an ERC-1271 smart-wallet signer), declared in default, certified (the notary's signature relayed by
+ * another account) and put under a repayment commitment (the borrower's signature submitted by the lender), of which
+ * one installment is paid. `loanbook evidence export` writes its package and `verify` finds every item holding; then
+ * each tamper, on a fresh copy, must fail and name what is wrong.
+ */
+import { after, before, describe, it } from "node:test";
+import { expect } from "chai";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import {
+  createWalletClient,
+  encodeFunctionData,
+  getAddress,
+  http,
+  keccak256,
+  stringToHex,
+  type Abi,
+  type Hex,
+} from "viem";
+import { loanBookAbi } from "../src/abi/loanBook.ts";
+import { REPOSITORY_ROOT, startLocalChain, type LocalChain } from "../src/adapters/chain/localChain.ts";
+import type { CliIo } from "../src/cli/command.ts";
+import { createEvidenceCommand } from "../src/cli/commands/evidence.ts";
+import { runCli } from "../src/cli/runCli.ts";
+import {
+  bankPaymentTypedData,
+  executionCertificateTypedData,
+  repaymentCommitmentTypedData,
+} from "../src/core/typedData.ts";
+import { canonicalJson } from "../src/evidence/canonicalJson.ts";
+import { MANIFEST_FILE, receiptPath, type EvidenceManifest } from "../src/evidence/manifest.ts";
+import { formatSha256Sums, SHA256SUMS_FILE } from "../src/evidence/sha256Sums.ts";
+import type { Verdict } from "../src/evidence/verdict.ts";
+import { verifyEvidence } from "../src/evidence/verifyEvidence.ts";
+import { readOwed } from "../../scripts/demo/bookCalls.ts";
+import { createWorld, dayTime, type World } from "../../scripts/demo/createWorld.ts";
+import { DAY, TUSD } from "../../scripts/demo/templates.ts";
+
+const SEED = "e2e-evidence";
+const GAS = 600_000n;
+/** The ERC-1271 wallet mock (contracts/mocks/TestSmartWallet.sol): valid signatures are its owner's. */
+const SMART_WALLET = JSON.parse(
+  readFileSync(join(REPOSITORY_ROOT, "artifacts/contracts/mocks/TestSmartWallet.sol/TestSmartWallet.json"), "utf8"),
+) as { abi: Abi; bytecode: Hex };
+
+/** Runs `loanbook evidence <argv>` in-process, through the dispatcher (which turns usage errors into exit 2). */
+async function evidenceCli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const io: CliIo = {
+    stdout: { write: (chunk: string) => (stdout += chunk) },
+    stderr: { write: (chunk: string) => (stderr += chunk) },
+  };
+  const code = await runCli(["evidence", ...argv], io, [createEvidenceCommand({ env: {} })]);
+  return { code, stdout, stderr };
+}
+
+/** Rewrites `SHA256SUMS` for the package's files as they are now: a forger who recomputes the sums. */
+function rewriteSums(dir: string): void {
+  const files = new Map<string, Buffer>();
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || entry.name === SHA256SUMS_FILE) continue;
+    const path = join(entry.parentPath, entry.name);
+    files.set(relative(dir, path), readFileSync(path));
+  }
+  writeFileSync(join(dir, SHA256SUMS_FILE), formatSha256Sums(files));
+}
+
+describe("loanbook evidence export and verify on a real node", { timeout: 120_000 }, () => {
+  const root = mkdtempSync(join(tmpdir(), "keeper-evidence-"));
+  const packageDir = join(root, "package");
+  const docsDir = join(root, "docs");
+  let chain: LocalChain | undefined;
+  let world: World;
+  let loanId: bigint;
+  let manifest: EvidenceManifest;
+  let copies = 0;
+  /** The smart-wallet bank-feed signer. */
+  let smartWallet: Hex;
+
+  /** The failed verdicts of a fresh copy of the package after `edit`. */
+  const tamper = async (edit: (dir: string) => void, options: { docs?: string } = {}): Promise<Verdict[]> => {
+    const dir = join(root, `copy-${++copies}`);
+    cpSync(packageDir, dir, { recursive: true });
+    edit(dir);
+    const verdicts = await verifyEvidence({ dir, client: world.rpc.client, docsDir: options.docs });
+    return verdicts.filter((verdict) => !verdict.ok);
+  };
+  const editManifest = (dir: string, change: (manifest: any) => void) => {
+    const path = join(dir, MANIFEST_FILE);
+    const value = JSON.parse(readFileSync(path, "utf8"));
+    change(value);
+    writeFileSync(path, canonicalJson(value));
+    rewriteSums(dir);
+  };
+  const items = (verdicts: readonly Verdict[]) => verdicts.map((verdict) => `${verdict.item}: ${verdict.detail}`);
+
+  before(async () => {
+    chain = await startLocalChain({ port: 0 });
+    world = await createWorld({ rpcUrl: chain.url, loans: 2, seed: SEED, horizonDays: 30 });
+    const { accounts, batcher, calls, loanBook, rpc } = world;
+    const loan = world.loans[0];
+    loanId = loan.loanId;
+    const book = (from: typeof accounts.keeper, functionName: string, args: readonly unknown[]) => ({
+      from,
+      to: loanBook,
+      data: encodeFunctionData({ abi: loanBookAbi, functionName, args } as never),
+      gas: GAS,
+      label: `${functionName} loan ${loanId}`,
+    });
+
+    await batcher.send([calls.repay(loan.borrower, loanId, 10n * TUSD)], dayTime(world, 10));
+    const payment = {
+      loanId,
+      amount: 10n * TUSD,
+      bankReferenceHash: keccak256(stringToHex("ICBC/REF-0001")),
+      paidAt: dayTime(world, 11) - 3_600n,
+      deadline: dayTime(world, 30),
+    };
+    const bankSignature = await accounts.bankSigner.signTypedData(bankPaymentTypedData(rpc.chainId, loanBook, payment));
+    await batcher.send(
+      [
+        book(accounts.keeper, "recordBankPayment", [
+          { ...payment, signer: accounts.bankSigner.address, signature: bankSignature },
+        ]),
+      ],
+      dayTime(world, 11),
+    );
+    // A second bank-feed signer that is a smart wallet (its owner, the admin's key, signs for it).
+    const deployer = createWalletClient({ account: accounts.admin, transport: http(chain.url) });
+    const deployment = await deployer.deployContract({
+      abi: SMART_WALLET.abi,
+      bytecode: SMART_WALLET.bytecode,
+      args: [accounts.admin.address],
+      chain: null,
+    });
+    const wallet = (await rpc.client.waitForTransactionReceipt({ hash: deployment })).contractAddress!;
+    await batcher.send([book(accounts.lender, "setBankSigner", [wallet, true])], dayTime(world, 12));
+    const walletPayment = {
+      ...payment,
+      bankReferenceHash: keccak256(stringToHex("ICBC/REF-0002")),
+      paidAt: dayTime(world, 12),
+    };
+    const walletSignature = await accounts.admin.signTypedData(
+      bankPaymentTypedData(rpc.chainId, loanBook, walletPayment),
+    );
+    await batcher.send(
+      [book(accounts.keeper, "recordBankPayment", [{ ...walletPayment, signer: wallet, signature: walletSignature }])],
+      dayTime(world, 13),
+    );
+    smartWallet = getAddress(wallet);
+    await batcher.send([book(accounts.keeper, "declareDefault", [loanId])], dayTime(world, 215));
+
+    const documents = {
+      "contract.txt": `loan contract ${SEED}/0`,
+      "default-proof.txt": `proof of default of loan ${loanId}`,
+      "identity-proof.txt": `identity proof of the borrower of loan ${loanId}`,
+    };
+    mkdirSync(docsDir);
+    for (const [name, text] of Object.entries(documents)) writeFileSync(join(docsDir, name), text);
+    const hashOf = (text: string): Hex => keccak256(stringToHex(text));
+    expect(hashOf(documents["contract.txt"])).to.equal(loan.documentHash);
+    const certificate = {
+      loanId,
+      debtInstrumentHash: loan.documentHash,
+      defaultProofHash: hashOf(documents["default-proof.txt"]),
+      identityProofHash: hashOf(documents["identity-proof.txt"]),
+    };
+    const notaryApproval = { nonce: 1n, deadline: dayTime(world, 230) };
+    const notarySignature = await accounts.notary.signTypedData(
+      executionCertificateTypedData(rpc.chainId, loanBook, { ...certificate, ...notaryApproval }),
+    );
+    await batcher.send(
+      [
+        book(accounts.keeper, "certify", [
+          certificate,
+          { signer: accounts.notary.address, ...notaryApproval, signature: notarySignature },
+        ]),
+      ],
+      dayTime(world, 216),
+    );
+
+    const at = dayTime(world, 217);
+    await batcher.open(at);
+    const { payoff } = await readOwed(rpc.client, loanBook, loanId, "pending");
+    const part = payoff / 3n;
+    const amounts = [payoff - 2n * part, part, part];
+    const dueTimes = amounts.map((_, k) => dayTime(world, 217 + 30 * (k + 1)));
+    const borrowerApproval = { nonce: 1n, deadline: at + BigInt(DAY) };
+    const commitmentSignature = await loan.borrower.signTypedData(
+      repaymentCommitmentTypedData(rpc.chainId, loanBook, { loanId, dueTimes, amounts, ...borrowerApproval }),
+    );
+    await batcher.send(
+      [
+        calls.submitCommitment(
+          accounts.lender,
+          { loanId, dueTimes, amounts },
+          { signer: loan.borrower.address, ...borrowerApproval, signature: commitmentSignature },
+        ),
+      ],
+      at,
+    );
+    await batcher.send([calls.repay(loan.borrower, loanId, amounts[0])], dayTime(world, 218));
+
+    const exported = await evidenceCli(
+      "export",
+      String(loanId),
+      "--out",
+      packageDir,
+      "--rpc",
+      chain.url,
+      "--loan-book",
+      loanBook,
+      "--from-block",
+      String(world.deployBlock),
+    );
+    expect(exported.stderr).to.equal("");
+    expect(exported.code).to.equal(0);
+    manifest = JSON.parse(readFileSync(join(packageDir, MANIFEST_FILE), "utf8"));
+  });
+
+  after(async () => {
+    await chain?.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it("exports every event of the loan in chain order, and no other loan's or template's", () => {
+    const names = manifest.events.map((event) => event.name);
+    for (const name of [
+      "LoanOriginated",
+      "Transfer",
+      "RepaymentMade",
+      "BankPaymentRecorded",
+      "LoanDefaulted",
+      "DefaultCertified",
+      "CommitmentAccepted",
+      "DebtRepaid",
+    ]) {
+      expect(names, name).to.include(name);
+    }
+    expect(names).not.to.include("TemplatePublished");
+    expect(manifest.events.every((event) => (event.args as any).loanId ?? (event.args as any).tokenId)).to.equal(true);
+    expect(manifest.events.map((event) => event.index)).to.deep.equal(manifest.events.map((_, i) => i));
+  });
+
+  it("records every signature with its typed data and stated signer", () => {
+    const { accounts } = world;
+    const byKind = new Map(manifest.signatures.map((signature) => [signature.kind, signature]));
+    expect(manifest.signatures.map((signature) => signature.kind)).to.deep.equal([
+      "LoanAcceptance",
+      "Notarization",
+      "BankPayment",
+      "BankPayment",
+      "ExecutionCertificate",
+      "RepaymentCommitment",
+    ]);
+    expect(manifest.signatures[3].signer).to.equal(smartWallet);
+    expect(byKind.get("ExecutionCertificate")!.signer).to.equal(accounts.notary.address);
+    expect(byKind.get("ExecutionCertificate")!.ownTransaction).to.equal(false);
+    expect(manifest.signatures[2].signer).to.equal(accounts.bankSigner.address);
+    expect(byKind.get("LoanAcceptance")!.signer).to.equal(world.loans[0].borrower.address);
+    expect((byKind.get("LoanAcceptance")!.typedData as any).primaryType).to.equal("LoanAcceptance");
+    expect(manifest.documents.map((document) => document.role)).to.deep.equal([
+      "documentHash",
+      "debtInstrumentHash",
+      "defaultProofHash",
+      "identityProofHash",
+    ]);
+  });
+
+  it("verifies the untouched package with its documents: every item holds, exit 0", async () => {
+    const { code, stdout } = await evidenceCli("verify", packageDir, "--rpc", chain!.url, "--docs", docsDir);
+    expect(stdout).not.to.match(/^FAIL/m);
+    expect(stdout).to.match(/^ok {4}block \d+ header: /m);
+    expect(stdout).to.match(/^ok {4}document contract\.txt: /m);
+    expect(stdout).to.match(/^ok {4}signature ExecutionCertificate /m);
+    expect(stdout).to.include(`signed by ${smartWallet}`);
+    expect(stdout).to.match(/all \d+ checks hold/);
+    expect(code).to.equal(0);
+  });
+
+  it("fails on one byte of manifest.json changed, in the sum and in the event", async () => {
+    const edit = (dir: string) => {
+      const path = join(dir, MANIFEST_FILE);
+      const text = readFileSync(path, "utf8");
+      const data = manifest.events.find((event) => event.name === "RepaymentMade")!.data;
+      const at = text.indexOf(data) + data.length - 1;
+      writeFileSync(path, text.slice(0, at) + (text[at] === "0" ? "1" : "0") + text.slice(at + 1));
+    };
+    const failed = items(await tamper(edit));
+    expect(failed.some((line) => line.startsWith(`sha256 ${MANIFEST_FILE}:`))).to.equal(true);
+    expect(failed.some((line) => /^event \d+ RepaymentMade: .*data differs/.test(line))).to.equal(true);
+    const resummed = items(
+      await tamper((dir) => {
+        edit(dir);
+        rewriteSums(dir);
+      }),
+    );
+    expect(resummed.some((line) => line.startsWith("sha256"))).to.equal(false);
+    expect(resummed.some((line) => /^event \d+ RepaymentMade: .*data differs/.test(line))).to.equal(true);
+  });
+
+  it("fails on a receipt changed (even with the sums rewritten), naming the transaction", async () => {
+    const tx = manifest.events.find((event) => event.name === "DefaultCertified")!.transactionHash;
+    const failed = items(
+      await tamper((dir) => {
+        const path = join(dir, receiptPath(tx));
+        const receipt = JSON.parse(readFileSync(path, "utf8"));
+        receipt.gasUsed = `0x${(BigInt(receipt.gasUsed) + 1n).toString(16)}`;
+        writeFileSync(path, canonicalJson(receipt));
+        rewriteSums(dir);
+      }),
+    );
+    expect(failed).to.have.length(1);
+    expect(failed[0]).to.match(new RegExp(`^receipt ${tx}: .*differs from the node's in gasUsed`));
+  });
+
+  it("fails on a signature changed, naming its kind, transaction and signer", async () => {
+    const signed = manifest.signatures.find((signature) => signature.kind === "ExecutionCertificate")!;
+    const failed = items(
+      await tamper((dir) =>
+        editManifest(dir, (value) => {
+          const target = value.signatures.find((s: any) => s.kind === "ExecutionCertificate");
+          const s: string = target.signature;
+          target.signature = `${s.slice(0, 20)}${s[20] === "a" ? "b" : "a"}${s.slice(21)}`;
+        }),
+      ),
+    );
+    expect(failed).to.have.length(1);
+    expect(failed[0]).to.include(`signature ExecutionCertificate ${signed.transactionHash}`);
+    expect(failed[0]).to.include(`stated signer ${signed.signer}`);
+    expect(failed[0]).to.include("signature differs from the calldata's");
+    expect(failed[0]).to.match(/recovers to 0x[0-9a-fA-F]{40}, not to the stated signer|does not recover/);
+  });
+
+  it("fails on a supplied document changed, naming the file", async () => {
+    const forged = join(root, "forged-docs");
+    cpSync(docsDir, forged, { recursive: true });
+    writeFileSync(join(forged, "default-proof.txt"), `proof of default of loan ${loanId}!`);
+    const failed = items(await tamper(() => undefined, { docs: forged }));
+    expect(failed).to.have.length(1);
+    expect(failed[0]).to.match(/^document default-proof\.txt: keccak256 0x[0-9a-f]{64} is none of/);
+  });
+
+  it("fails on an event dropped, naming it as missing", async () => {
+    const dropped = manifest.events.find((event) => event.name === "BankPaymentRecorded")!;
+    const failed = items(
+      await tamper((dir) =>
+        editManifest(dir, (value) => {
+          value.events = value.events.filter((event: any) => event.index !== dropped.index);
+        }),
+      ),
+    );
+    expect(failed.some((line) => line.startsWith("event completeness: BankPaymentRecorded"))).to.equal(true);
+    expect(
+      failed.some((line) => line.includes(`${dropped.transactionHash} log ${dropped.logIndex}) is missing`)),
+    ).to.equal(true);
+  });
+
+  it("fails on the origination dropped with the search moved past it", async () => {
+    const failed = items(
+      await tamper((dir) =>
+        editManifest(dir, (value) => {
+          value.fromBlock = String(BigInt(value.events[2].blockNumber));
+          value.events = value.events.filter((event: any) => !["LoanOriginated", "Transfer"].includes(event.name));
+        }),
+      ),
+    );
+    expect(failed).to.include("event completeness: the manifest has 0 LoanOriginated events, not 1");
+  });
+
+  it("fails on two events swapped, naming the order", async () => {
+    const failed = items(
+      await tamper((dir) =>
+        editManifest(dir, (value) => {
+          [value.events[1], value.events[2]] = [value.events[2], value.events[1]];
+        }),
+      ),
+    );
+    expect(failed.some((line) => /^event order: event 2 .* is not after event 1/.test(line))).to.equal(true);
+  });
+
+  it("fails when the manifest points at another chain", async () => {
+    const failed = items(await tamper((dir) => editManifest(dir, (value) => (value.chainId = 1))));
+    expect(failed.some((line) => line.startsWith(`chain id: the manifest states chain 1, the node is chain`))).to.equal(
+      true,
+    );
+    expect(failed.some((line) => line.startsWith("signature "))).to.equal(true);
+  });
+
+  it("exits 1 on a tampered package and 2 without a package", async () => {
+    const dir = join(root, "exit-code");
+    cpSync(packageDir, dir, { recursive: true });
+    editManifest(dir, (value) => (value.parties.borrower = world.accounts.lender.address));
+    const tampered = await evidenceCli("verify", dir, "--rpc", chain!.url);
+    expect(tampered.code).to.equal(1);
+    expect(tampered.stdout).to.match(/^FAIL {2}party borrower: the manifest names /m);
+    expect(tampered.stdout).to.match(/1 of \d+ checks FAIL/);
+    const missing = await evidenceCli("verify", join(root, "nowhere"), "--rpc", chain!.url);
+    expect(missing.code).to.equal(2);
+  });
+});
