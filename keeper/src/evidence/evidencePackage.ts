@@ -1,6 +1,7 @@
 /**
  * Reading a package folder for the verifier: its manifest and its raw JSON files, by the paths `manifest.ts` names.
  */
+import type { PublicClient } from "viem";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { EvidenceError } from "./evidenceError.ts";
@@ -35,4 +36,10 @@ export function openEvidencePackage(dir: string): EvidencePackage {
     throw new EvidenceError(`${MANIFEST_FILE} is not a "${MANIFEST_FORMAT}" manifest (format ${manifest.format})`);
   }
   return { manifest, readJson };
+}
+
+/** What each group of checks reads: the package, and the node it is checked against. */
+export interface CheckParameters {
+  readonly evidence: EvidencePackage;
+  readonly client: PublicClient;
 }

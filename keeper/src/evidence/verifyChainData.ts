@@ -2,9 +2,9 @@
  * The package's raw chain data against a node: each block header hashes to its own hash and is the node's block at
  * that number, and each receipt and transaction is the one the node returns for its hash.
  */
-import { numberToHex, type Hex, type PublicClient } from "viem";
+import { numberToHex, type Hex } from "viem";
 import { canonicalJson } from "./canonicalJson.ts";
-import type { EvidencePackage } from "./evidencePackage.ts";
+import type { CheckParameters } from "./evidencePackage.ts";
 import { computeHeaderHash } from "./headerHash.ts";
 import { blockPath, receiptPath, transactionPath } from "./manifest.ts";
 import { fail, guarded, pass, type Verdict } from "./verdict.ts";
@@ -15,13 +15,7 @@ import { fail, guarded, pass, type Verdict } from "./verdict.ts";
  * @example
  * const verdicts = await verifyChainData({ evidence, client });
  */
-export async function verifyChainData({
-  evidence,
-  client,
-}: {
-  evidence: EvidencePackage;
-  client: PublicClient;
-}): Promise<Verdict[]> {
+export async function verifyChainData({ evidence, client }: CheckParameters): Promise<Verdict[]> {
   const { manifest } = evidence;
   const request = (method: string, params: unknown[]) => client.request({ method, params } as never) as Promise<any>;
   const verdicts: Verdict[] = [];

@@ -4,9 +4,9 @@
  * loan, at its block's hash and time; the events are in chain order; and none is missing or added compared with the
  * loan's logs on the node.
  */
-import { getAddress, type Hex, type PublicClient, type RpcLog } from "viem";
+import { getAddress, type Hex, type RpcLog } from "viem";
 import { sameJson, toJsonValue } from "./canonicalJson.ts";
-import type { EvidencePackage } from "./evidencePackage.ts";
+import type { CheckParameters, EvidencePackage } from "./evidencePackage.ts";
 import { compareLogPosition, decodeLoanLog, logKey, readLoanLogs } from "./loanLogs.ts";
 import { blockPath, receiptPath, type ManifestEvent } from "./manifest.ts";
 import { fail, guarded, pass, type Verdict } from "./verdict.ts";
@@ -44,13 +44,7 @@ function eventProblems(evidence: EvidencePackage, event: ManifestEvent, position
  * @example
  * const verdicts = await verifyEvents({ evidence, client });
  */
-export async function verifyEvents({
-  evidence,
-  client,
-}: {
-  evidence: EvidencePackage;
-  client: PublicClient;
-}): Promise<Verdict[]> {
+export async function verifyEvents({ evidence, client }: CheckParameters): Promise<Verdict[]> {
   const { manifest } = evidence;
   const verdicts: Verdict[] = [];
   manifest.events.forEach((event, position) => {

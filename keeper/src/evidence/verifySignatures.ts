@@ -6,7 +6,7 @@
 import { getAddress, isAddressEqual, recoverTypedDataAddress, type Address, type Hex, type PublicClient } from "viem";
 import { approvalsInCall } from "./approvalsInCall.ts";
 import { canonicalJson } from "./canonicalJson.ts";
-import type { EvidencePackage } from "./evidencePackage.ts";
+import type { CheckParameters } from "./evidencePackage.ts";
 import { transactionPath, type ManifestSignature } from "./manifest.ts";
 import { fail, guarded, pass, type Verdict } from "./verdict.ts";
 
@@ -14,13 +14,7 @@ import { fail, guarded, pass, type Verdict } from "./verdict.ts";
  * @example
  * const verdicts = await verifySignatures({ evidence, client });
  */
-export async function verifySignatures({
-  evidence,
-  client,
-}: {
-  evidence: EvidencePackage;
-  client: PublicClient;
-}): Promise<Verdict[]> {
+export async function verifySignatures({ evidence, client }: CheckParameters): Promise<Verdict[]> {
   const { manifest } = evidence;
   const loanBook = getAddress(manifest.contracts.loanBook);
   const verdicts: Verdict[] = [];

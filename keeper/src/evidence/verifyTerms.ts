@@ -2,10 +2,10 @@
  * The manifest's statements about the loan as a whole: the chain it is on, the block its views were read at, the
  * views themselves read again there, the parties, and the document hashes its events name.
  */
-import { getAddress, isAddressEqual, zeroAddress, type Address, type PublicClient } from "viem";
+import { getAddress, isAddressEqual, zeroAddress, type Address } from "viem";
 import { canonicalJson } from "./canonicalJson.ts";
 import { documentsOf } from "./documentHashes.ts";
-import type { EvidencePackage } from "./evidencePackage.ts";
+import type { CheckParameters } from "./evidencePackage.ts";
 import { blockPath } from "./manifest.ts";
 import { readLoanTerms } from "./readLoanTerms.ts";
 import { fail, guarded, pass, type Verdict } from "./verdict.ts";
@@ -14,13 +14,7 @@ import { fail, guarded, pass, type Verdict } from "./verdict.ts";
  * @example
  * const verdicts = await verifyTerms({ evidence, client });
  */
-export async function verifyTerms({
-  evidence,
-  client,
-}: {
-  evidence: EvidencePackage;
-  client: PublicClient;
-}): Promise<Verdict[]> {
+export async function verifyTerms({ evidence, client }: CheckParameters): Promise<Verdict[]> {
   const { manifest } = evidence;
   const nodeChainId = await client.getChainId();
   const verdicts: Verdict[] = [
