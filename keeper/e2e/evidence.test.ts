@@ -4,8 +4,10 @@
  * attestation relayed by the keeper's account, and another by an ERC-1271 smart-wallet signer), declared in default, certified (the notary's signature relayed by
  * another account) and put under a repayment commitment (the borrower's signature submitted by the lender), of which
  * one installment is paid. `loanbook evidence export` writes its package and `verify` finds every item holding; then
- * each tamper, on a fresh copy, must fail and name what is wrong.
+ * each tamper, on a fresh copy, must fail and name what is wrong. The package's report is checked as people read it:
+ * the HTML in both languages, and the PDFs through poppler's `pdfinfo` and `pdftotext`.
  */
+import { execFileSync } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -33,6 +35,8 @@ import {
 } from "../src/core/typedData.ts";
 import { canonicalJson } from "../src/evidence/canonicalJson.ts";
 import { MANIFEST_FILE, receiptPath, type EvidenceManifest } from "../src/evidence/manifest.ts";
+import { eventLabel, REPORT_LOCALES, REPORT_TEXT } from "../src/evidence/report/i18n.ts";
+import { renderReportHtml, reportHtmlPath, reportPdfPath } from "../src/evidence/report/renderReportHtml.ts";
 import { formatSha256Sums, SHA256SUMS_FILE } from "../src/evidence/sha256Sums.ts";
 import type { Verdict } from "../src/evidence/verdict.ts";
 import { verifyEvidence } from "../src/evidence/verifyEvidence.ts";
@@ -46,6 +50,29 @@ const GAS = 600_000n;
 const SMART_WALLET = JSON.parse(
   readFileSync(join(REPOSITORY_ROOT, "artifacts/contracts/mocks/TestSmartWallet.sol/TestSmartWallet.json"), "utf8"),
 ) as { abi: Abi; bytecode: Hex };
+
+/** The programs the PDF checks need: Chromium prints, poppler reads. */
+const PDF_TOOLS = ["chromium", "pdfinfo", "pdftotext"];
+
+/**
+ * Why the report's PDFs cannot be printed and read here, or false when they can: without Debian's chromium or
+ * poppler-utils on a developer's machine they are skipped with the command that installs them; under CI (`CI` set)
+ * they always run, and fail without them (`.ci/run` installs them).
+ */
+function pdfSkipReason(env: Readonly<Record<string, string | undefined>> = process.env): string | false {
+  if (env.CI !== undefined && env.CI !== "" && env.CI !== "false") return false;
+  const missing = PDF_TOOLS.filter((tool) => {
+    try {
+      execFileSync("which", [tool], { stdio: "ignore" });
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  return missing.length === 0
+    ? false
+    : `${missing.join(", ")} not installed (apt-get install -y --no-install-recommends chromium fonts-wqy-microhei poppler-utils); CI installs them and runs the PDF checks`;
+}
 
 /** Runs `loanbook evidence <argv>` in-process, through the dispatcher (which turns usage errors into exit 2). */
 async function evidenceCli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -81,6 +108,7 @@ describe("loanbook evidence export and verify on a real node", { timeout: 120_00
   let copies = 0;
   /** The smart-wallet bank-feed signer. */
   let smartWallet: Hex;
+  const noPdf = pdfSkipReason();
 
   /** The failed verdicts of a fresh copy of the package after `edit`. */
   const tamper = async (edit: (dir: string) => void, options: { docs?: string } = {}): Promise<Verdict[]> => {
@@ -217,6 +245,7 @@ describe("loanbook evidence export and verify on a real node", { timeout: 120_00
       loanBook,
       "--from-block",
       String(world.deployBlock),
+      ...(noPdf === false ? [] : ["--no-pdf"]),
     );
     expect(exported.stderr).to.equal("");
     expect(exported.code).to.equal(0);
@@ -279,8 +308,42 @@ describe("loanbook evidence export and verify on a real node", { timeout: 120_00
     expect(stdout).to.match(/^ok {4}document contract\.txt: /m);
     expect(stdout).to.match(/^ok {4}signature ExecutionCertificate /m);
     expect(stdout).to.include(`signed by ${smartWallet}`);
+    expect(stdout).to.match(/^ok {4}sha256 report\.zh\.html: /m);
     expect(stdout).to.match(/all \d+ checks hold/);
     expect(code).to.equal(0);
+  });
+
+  it("writes the report in both languages: every event in its table and figure", () => {
+    for (const locale of REPORT_LOCALES) {
+      const html = readFileSync(join(packageDir, reportHtmlPath(locale)), "utf8");
+      expect(html).to.equal(renderReportHtml(manifest, locale));
+      for (const event of manifest.events) {
+        expect(html).to.include(event.transactionHash).and.include(eventLabel(REPORT_TEXT[locale], event.name));
+        expect(html).to.include(`<tbody class="event" data-event="${event.index}">`);
+        expect(html)
+          .to.include(`<g class="mark stage-`)
+          .and.match(new RegExp(`data-event="${event.index}"><title>`));
+      }
+    }
+    expect(readFileSync(join(packageDir, SHA256SUMS_FILE), "utf8")).to.match(/ {2}report\.en\.html\n/);
+  });
+
+  it("prints the report to PDF: pages, the loan id, every event's name and transaction", { skip: noPdf }, (t) => {
+    const sums = readFileSync(join(packageDir, SHA256SUMS_FILE), "utf8");
+    for (const locale of REPORT_LOCALES) {
+      const path = join(packageDir, reportPdfPath(locale));
+      const pages = Number(/^Pages:\s+(\d+)$/m.exec(execFileSync("pdfinfo", [path], { encoding: "utf8" }))?.[1]);
+      expect(pages, `${locale} pages`).to.be.greaterThanOrEqual(1);
+      const text = execFileSync("pdftotext", ["-enc", "UTF-8", path, "-"], { encoding: "utf8" });
+      const reportText = REPORT_TEXT[locale];
+      expect(text).to.include(reportText.title(manifest.loanId));
+      for (const event of manifest.events) {
+        expect(text, `event ${event.index}`).to.include(event.transactionHash);
+        expect(text, `event ${event.index}`).to.include(eventLabel(reportText, event.name));
+      }
+      expect(sums).to.include(`  ${reportPdfPath(locale)}\n`);
+      t.diagnostic(`${reportPdfPath(locale)}: ${pages} pages, ${readFileSync(path).length} bytes`);
+    }
   });
 
   it("fails on one byte of manifest.json changed, in the sum and in the event", async () => {
@@ -335,6 +398,49 @@ describe("loanbook evidence export and verify on a real node", { timeout: 120_00
     expect(failed[0]).to.include(`stated signer ${signed.signer}`);
     expect(failed[0]).to.include("signature differs from the calldata's");
     expect(failed[0]).to.match(/recovers to 0x[0-9a-fA-F]{40}, not to the stated signer|does not recover/);
+  });
+
+  it("writes the report as HTML only, saying so on stderr, when chromium is not on the PATH", async () => {
+    const dir = join(root, "html-only");
+    const path = process.env.PATH;
+    process.env.PATH = join(root, "no-programs");
+    let exported;
+    try {
+      exported = await evidenceCli(
+        "export",
+        String(loanId),
+        "--out",
+        dir,
+        "--rpc",
+        chain!.url,
+        "--loan-book",
+        world.loanBook,
+      );
+    } finally {
+      process.env.PATH = path;
+    }
+    expect(exported.code).to.equal(0);
+    expect(exported.stderr).to.equal(
+      "note: the report is HTML only, no PDF: chromium is not installed " +
+        "(apt-get install -y --no-install-recommends chromium fonts-wqy-microhei)\n",
+    );
+    expect(readdirSync(dir).filter((name) => name.startsWith("report."))).to.deep.equal([
+      reportHtmlPath("en"),
+      reportHtmlPath("zh"),
+    ]);
+    const failed = (await verifyEvidence({ dir, client: world.rpc.client })).filter((verdict) => !verdict.ok);
+    expect(items(failed)).to.deep.equal([]);
+  });
+
+  it("fails on the report changed, naming the file", async () => {
+    const failed = items(
+      await tamper((dir) => {
+        const path = join(dir, reportHtmlPath("en"));
+        writeFileSync(path, readFileSync(path, "utf8").replace("Evidence report", "Evidence rep0rt"));
+      }),
+    );
+    expect(failed).to.have.length(1);
+    expect(failed[0]).to.match(/^sha256 report\.en\.html: .*the file was changed/);
   });
 
   it("fails on a supplied document changed, naming the file", async () => {

@@ -3,22 +3,11 @@
  * playwright-core, in a fresh profile that is deleted on close. Nothing reaches outside the machine: no background
  * networking, component updates, sync or QUIC.
  */
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext } from "playwright-core";
-
-export const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-] as const;
+import { CHROMIUM_ARGS, CHROMIUM_INSTALL, findChromium } from "../../src/adapters/chromium.ts";
 
 export interface LaunchChromiumParameters {
   /** CSS pixels; a desktop's by default. */
@@ -33,11 +22,9 @@ export interface Chromium {
 
 /** The system Chromium's path (`which chromium`), with a hint to install it when it is missing. */
 export function chromiumPath(): string {
-  try {
-    return execFileSync("which", ["chromium"], { encoding: "utf8" }).trim();
-  } catch {
-    throw new Error("chromium is not installed: apt-get install -y --no-install-recommends chromium");
-  }
+  const path = findChromium();
+  if (path === null) throw new Error(`chromium is not installed: ${CHROMIUM_INSTALL}`);
+  return path;
 }
 
 /**
@@ -53,7 +40,7 @@ export function browserSkipReason(env: Readonly<Record<string, string | undefine
     chromiumPath();
     return false;
   } catch {
-    return "Debian's chromium is not installed (apt-get install -y --no-install-recommends chromium fonts-wqy-microhei); CI installs it and runs these tests";
+    return `Debian's chromium is not installed (${CHROMIUM_INSTALL}); CI installs it and runs these tests`;
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * `exportEvidence`: the court-ready package of one loan, read from the chain through JSON-RPC only (never from the
  * keeper's store): `manifest.json`, each event's raw receipt, transaction and block header as the node returned
- * them, and `SHA256SUMS` of every other file (`sha256sum -c SHA256SUMS` checks it).
+ * them, the human-readable report (`report/`: HTML in English and Chinese, and their PDFs when Chromium is
+ * installed), and `SHA256SUMS` of every other file (`sha256sum -c SHA256SUMS` checks it).
  */
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -21,6 +22,7 @@ import {
   type ManifestEvent,
 } from "./manifest.ts";
 import { readLoanTerms } from "./readLoanTerms.ts";
+import { writeReport } from "./report/writeReport.ts";
 import { formatSha256Sums, SHA256SUMS_FILE } from "./sha256Sums.ts";
 
 export interface ExportEvidenceParameters {
@@ -33,12 +35,16 @@ export interface ExportEvidenceParameters {
   readonly fromBlock?: bigint;
   /** Blocks per `eth_getLogs` call; the whole range in one call by default. */
   readonly blockRange?: bigint;
+  /** Print the report's PDFs too, when Chromium is installed (true by default). */
+  readonly pdf?: boolean;
 }
 
 export interface ExportEvidenceReturnType {
   readonly manifest: EvidenceManifest;
   /** Every file written, relative to `outDir`, `SHA256SUMS` last. */
   readonly files: readonly string[];
+  /** Why the report's PDFs were asked for but not written (no Chromium, or it failed); null otherwise. */
+  readonly pdfSkipped: string | null;
 }
 
 /** A raw JSON-RPC object, as the node returned it. */
@@ -50,7 +56,7 @@ type RawObject = Record<string, unknown>;
  * manifest.events.length; // every event of loan 7, in chain order
  */
 export async function exportEvidence(parameters: ExportEvidenceParameters): Promise<ExportEvidenceReturnType> {
-  const { client, loanId, outDir, fromBlock = 0n, blockRange } = parameters;
+  const { client, loanId, outDir, fromBlock = 0n, blockRange, pdf = true } = parameters;
   const loanBook = getAddress(parameters.loanBook);
   if (existsSync(outDir) && readdirSync(outDir).length > 0) {
     throw new EvidenceError(`${outDir} is not empty: export into a new folder`);
@@ -67,7 +73,7 @@ export async function exportEvidence(parameters: ExportEvidenceParameters): Prom
   }
   const terms = await readLoanTerms({ client, loanBook, loanId, blockNumber: head });
 
-  const files = new Map<string, string>();
+  const files = new Map<string, string | Uint8Array>();
   const blocks = new Map<bigint, RawObject>();
   for (const number of [...new Set(logs.map((log) => BigInt(log.raw.blockNumber!))), head]) {
     const block = (await request("eth_getBlockByNumber", [numberToHex(number), false])) as RawObject;
@@ -131,11 +137,13 @@ export async function exportEvidence(parameters: ExportEvidenceParameters): Prom
     signatures,
   };
   files.set(MANIFEST_FILE, canonicalJson(manifest));
-
-  const sums = formatSha256Sums(files);
-  for (const [path, text] of [...files, [SHA256SUMS_FILE, sums] as const]) {
+  for (const [path, bytes] of files) {
     mkdirSync(dirname(join(outDir, path)), { recursive: true });
-    writeFileSync(join(outDir, path), text);
+    writeFileSync(join(outDir, path), bytes);
   }
-  return { manifest, files: [...[...files.keys()].sort(), SHA256SUMS_FILE] };
+
+  const report = await writeReport({ manifest, outDir, pdf });
+  for (const [path, bytes] of report.files) files.set(path, bytes);
+  writeFileSync(join(outDir, SHA256SUMS_FILE), formatSha256Sums(files));
+  return { manifest, files: [...[...files.keys()].sort(), SHA256SUMS_FILE], pdfSkipped: report.pdfSkipped };
 }

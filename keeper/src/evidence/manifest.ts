@@ -1,8 +1,8 @@
 /**
  * The evidence package's layout and its `manifest.json`: what the chain says about one loan, with every event's
  * position (block, transaction, log index) and every signature with the typed data it signs. Every value is JSON
- * (bigints as decimal strings, `canonicalJson.ts`); later parts (an HTML report, the contact log's Merkle proofs, a
- * second node's replay) add files and manifest sections without changing these.
+ * (bigints as decimal strings, `canonicalJson.ts`). The report (`report/`) is rendered from it; later parts (the
+ * contact log's Merkle proofs, a second node's replay) add files and manifest sections without changing these.
  */
 import type { Address, Hex } from "viem";
 import type { JsonValue } from "./canonicalJson.ts";

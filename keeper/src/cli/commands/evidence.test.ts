@@ -34,7 +34,14 @@ describe("parseEvidenceArgs", () => {
       rpc: undefined,
       loanBook: BOOK,
       fromBlock: 12n,
+      pdf: true,
     });
+    for (const argv of [
+      ["export", "7", "--out", "pkg", "--no-pdf"],
+      ["export", "--no-pdf", "7", "--out", "pkg"],
+    ]) {
+      expect(parseEvidenceArgs(argv)).to.deep.include({ action: "export", loanId: 7n, out: "pkg", pdf: false });
+    }
     expect(parseEvidenceArgs(["verify", "pkg", "--rpc", "http://node:8545", "--docs", "docs"])).to.deep.equal({
       action: "verify",
       dir: "pkg",
@@ -55,6 +62,7 @@ describe("parseEvidenceArgs", () => {
     [["export", "7", "--out", "pkg", "--docs", "d"], /does not take --docs/],
     [["verify", "a", "b"], /takes the package DIR, got 2/],
     [["verify", "pkg", "--out", "x"], /does not take --out/],
+    [["verify", "pkg", "--no-pdf"], /does not take --no-pdf/],
     [["verify", "pkg", "--rpc", "node:8545"], /--rpc must be an http\(s\) URL/],
   ] as const) {
     it(`refuses ${argv.join(" ")}`, () => {

@@ -19,6 +19,7 @@ const OPTIONS = {
   "loan-book": { type: "string" },
   "from-block": { type: "string" },
   docs: { type: "string" },
+  "no-pdf": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } satisfies OptionSpecs;
 
@@ -26,13 +27,15 @@ const OPTIONS = {
 export const EXIT_NOT_VERIFIED = 1;
 const RPC_TIMEOUT_MS = 60_000;
 
-export const EVIDENCE_USAGE = `Usage: loanbook evidence export LOAN_ID --out DIR [--rpc URL] [--loan-book 0xADDRESS] [--from-block N]
+export const EVIDENCE_USAGE = `Usage: loanbook evidence export LOAN_ID --out DIR [--rpc URL] [--loan-book 0xADDRESS] [--from-block N] [--no-pdf]
        loanbook evidence verify DIR [--rpc URL] [--docs DIR]
 
 "export" writes the evidence package of loan LOAN_ID into DIR (new or empty), read from the node through
 JSON-RPC only: manifest.json (chain id, contracts, the loan's terms and parties, document hashes, every event
 of the loan with its transaction, block and log index, every signature with its full EIP-712 typed data),
-receipts/, transactions/ and blocks/ (the node's raw answers), and SHA256SUMS ("sha256sum -c SHA256SUMS").
+receipts/, transactions/ and blocks/ (the node's raw answers), a report for people (report.en.html,
+report.zh.html, and their PDFs when Debian's chromium is installed: a timeline figure and a table of every
+event), and SHA256SUMS ("sha256sum -c SHA256SUMS").
 "verify" re-checks a package against any node (block hashes, receipts, logs, event order and completeness,
 signatures, terms) and, with --docs, the supplied documents against the manifest's document hashes; it prints
 one line per item and a summary (docs/evidence.md).
@@ -43,6 +46,7 @@ Options:
   --rpc URL              the node's JSON-RPC URL (default: KEEPER_RPC_URL or the config file's rpcUrl)
   --loan-book 0xADDRESS  the LoanBook contract (default: KEEPER_LOAN_BOOK_ADDRESS or the config file's)
   --from-block N         the block export searches the loan's logs from (default: KEEPER_START_BLOCK, or 0)
+  --no-pdf               export: write the report as HTML only (without chromium it is HTML only anyway)
   --docs DIR             verify: a folder of the loan's documents (each file's keccak256 must be a document hash)
   -h, --help             print this help
 
@@ -63,6 +67,8 @@ export type EvidenceRequest =
       readonly rpc?: string;
       readonly loanBook?: Address;
       readonly fromBlock?: bigint;
+      /** Print the report's PDFs (unless `--no-pdf`). */
+      readonly pdf: boolean;
     }
   | { readonly action: "verify"; readonly dir: string; readonly rpc?: string; readonly docs?: string };
 
@@ -78,7 +84,10 @@ export function parseEvidenceArgs(argv: readonly string[]): EvidenceRequest | "h
   if (action !== "export" && action !== "verify") {
     throw new UsageError(`unknown evidence subcommand "${action}" (expected export or verify)`);
   }
-  const positionals = rest.filter((arg, i) => !arg.startsWith("-") && (i === 0 || !rest[i - 1].startsWith("--")));
+  /** Whether `arg` is an option that takes the next argument as its value (not a flag like --no-pdf). */
+  const takesValue = (arg?: string) =>
+    arg?.startsWith("--") === true && (OPTIONS as OptionSpecs)[arg.slice(2)]?.type === "string";
+  const positionals = rest.filter((arg, i) => !arg.startsWith("-") && !takesValue(rest[i - 1]));
   const what = action === "export" ? "the LOAN_ID" : "the package DIR";
   if (positionals.length !== 1) {
     throw new UsageError(`evidence ${action} takes ${what}, got ${positionals.length} arguments`);
@@ -94,7 +103,7 @@ export function parseEvidenceArgs(argv: readonly string[]): EvidenceRequest | "h
     if (given.length > 0) throw new UsageError(`evidence ${action} does not take --${given.join(", --")}`);
   };
   if (action === "verify") {
-    refuse(["out", "loan-book", "from-block"]);
+    refuse(["out", "loan-book", "from-block", "no-pdf"]);
     return { action, dir: positionals[0], rpc, docs: text("docs") };
   }
   refuse(["docs"]);
@@ -112,6 +121,7 @@ export function parseEvidenceArgs(argv: readonly string[]): EvidenceRequest | "h
     rpc,
     loanBook: loanBook === undefined ? undefined : getAddress(loanBook),
     fromBlock: fromBlock === undefined ? undefined : parseUint(fromBlock, "--from-block", maxUint(64)),
+    pdf: values["no-pdf"] !== true,
   };
 }
 
@@ -187,14 +197,16 @@ export function createEvidenceCommand({ env }: CreateEvidenceCommandParameters):
         if (request.action === "export") {
           const loanBook = request.loanBook ?? setting("loanBookAddress", "--loan-book 0xADDRESS");
           if (loanBook === null) throw new UsageError("no loan book: pass --loan-book 0xADDRESS");
-          const { manifest, files } = await exportEvidence({
+          const { manifest, files, pdfSkipped } = await exportEvidence({
             client,
             loanBook,
             loanId: request.loanId,
             outDir: request.out,
             fromBlock:
               request.fromBlock ?? (request.loanBook === undefined ? setting("startBlock", "--from-block N") : 0n),
+            pdf: request.pdf,
           });
+          if (pdfSkipped !== null) io.stderr.write(`note: the report is HTML only, no PDF: ${pdfSkipped}\n`);
           io.stdout.write(
             `exported loan ${manifest.loanId} of ${manifest.contracts.loanBook} on chain ${manifest.chainId} ` +
               `(up to block ${manifest.readAt.blockNumber}) to ${request.out}: ${manifest.events.length} events, ` +
