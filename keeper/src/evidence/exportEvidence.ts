@@ -9,6 +9,7 @@ import { dirname, join } from "node:path";
 import { getAddress, numberToHex, zeroAddress, type Address, type Hex, type PublicClient } from "viem";
 import { approvalsInCall } from "./approvalsInCall.ts";
 import { canonicalJson, toJsonValue } from "./canonicalJson.ts";
+import { readContactEvidence } from "./contactEvidence.ts";
 import { documentsOf } from "./documentHashes.ts";
 import { EvidenceError } from "./evidenceError.ts";
 import { readLoanLogs } from "./loanLogs.ts";
@@ -37,6 +38,8 @@ export interface ExportEvidenceParameters {
   readonly blockRange?: bigint;
   /** Print the report's PDFs too, when Chromium is installed (true by default). */
   readonly pdf?: boolean;
+  /** The keeper to read the loan's contact log and its Merkle proofs from; without it, `contacts` is null. */
+  readonly keeper?: { readonly url: string; readonly token: string };
 }
 
 export interface ExportEvidenceReturnType {
@@ -56,7 +59,7 @@ type RawObject = Record<string, unknown>;
  * manifest.events.length; // every event of loan 7, in chain order
  */
 export async function exportEvidence(parameters: ExportEvidenceParameters): Promise<ExportEvidenceReturnType> {
-  const { client, loanId, outDir, fromBlock = 0n, blockRange, pdf = true } = parameters;
+  const { client, loanId, outDir, fromBlock = 0n, blockRange, pdf = true, keeper } = parameters;
   const loanBook = getAddress(parameters.loanBook);
   if (existsSync(outDir) && readdirSync(outDir).length > 0) {
     throw new EvidenceError(`${outDir} is not empty: export into a new folder`);
@@ -73,15 +76,34 @@ export async function exportEvidence(parameters: ExportEvidenceParameters): Prom
   }
   const terms = await readLoanTerms({ client, loanBook, loanId, blockNumber: head });
 
+  const contacts =
+    keeper === undefined
+      ? null
+      : await readContactEvidence({
+          keeperUrl: keeper.url,
+          token: keeper.token,
+          loanId,
+          receiptOf: (hash) => request("eth_getTransactionReceipt", [hash]),
+        });
+  // The anchoring transactions' receipts, transactions and blocks go beside the events', checked the same way.
+  const anchors = (contacts ?? []).flatMap((contact) => (contact.anchor === null ? [] : [contact.anchor]));
+
   const files = new Map<string, string | Uint8Array>();
   const blocks = new Map<bigint, RawObject>();
-  for (const number of [...new Set(logs.map((log) => BigInt(log.raw.blockNumber!))), head]) {
+  const blockNumbers = [
+    ...logs.map((log) => BigInt(log.raw.blockNumber!)),
+    ...anchors.map((anchor) => BigInt(anchor.blockNumber)),
+  ];
+  for (const number of [...new Set(blockNumbers), head]) {
     const block = (await request("eth_getBlockByNumber", [numberToHex(number), false])) as RawObject;
     blocks.set(number, block);
     files.set(blockPath(number), canonicalJson(block));
   }
   const transactions = new Map<Hex, RawObject>();
-  for (const hash of new Set(logs.map((log) => log.raw.transactionHash!))) {
+  for (const hash of new Set([
+    ...logs.map((log) => log.raw.transactionHash!),
+    ...anchors.map((anchor) => anchor.transactionHash),
+  ])) {
     const [receipt, transaction] = await Promise.all([
       request("eth_getTransactionReceipt", [hash]),
       request("eth_getTransactionByHash", [hash]),
@@ -135,6 +157,7 @@ export async function exportEvidence(parameters: ExportEvidenceParameters): Prom
     documents: documentsOf(events),
     events,
     signatures,
+    contacts: contacts === null ? null : { keeper: keeper!.url, entries: contacts },
   };
   files.set(MANIFEST_FILE, canonicalJson(manifest));
   for (const [path, bytes] of files) {

@@ -99,4 +99,51 @@ export interface EvidenceManifest {
   readonly documents: readonly ManifestDocument[];
   readonly events: readonly ManifestEvent[];
   readonly signatures: readonly ManifestSignature[];
+  /** The keeper's contact log of the loan with its Merkle proofs (`contactEvidence.ts`); null: exported without
+   * `--keeper`. Absent in packages written before it existed (read as null). */
+  readonly contacts?: ManifestContacts | null;
+}
+
+/** A contact log entry's Merkle leaf values (`core/contactMerkle.ts`), integers as decimal strings: hashes only. */
+export interface ManifestContactLeaf {
+  readonly entryId: string;
+  readonly loanId: string;
+  /** keccak256 of the recipient's address (e-mail, phone number). */
+  readonly recipientHash: Hex;
+  /** keccak256 of the content sent. */
+  readonly contentHash: Hex;
+  /** Unix seconds. */
+  readonly sentAt: string;
+  /** keccak256 of the channel's name. */
+  readonly channelHash: Hex;
+}
+
+/** Where a contact batch's root is anchored: the `ContactLogAnchored` log of the `EvidenceAnchor` contract. */
+export interface ManifestContactAnchor {
+  readonly contract: Address;
+  readonly anchoredBy: Address;
+  readonly transactionHash: Hex;
+  readonly blockNumber: string;
+  readonly blockHash: Hex;
+  readonly logIndex: number;
+}
+
+/** One contact log entry of the loan: its leaf, and (once its batch is anchored) the proof and the anchor. */
+export interface ManifestContact {
+  readonly entryId: string;
+  readonly leafValues: ManifestContactLeaf;
+  /** The leaf hash, as `EvidenceAnchor.leafOf` computes it. */
+  readonly leaf: Hex;
+  readonly anchored: boolean;
+  /** Null while the batch is not anchored (as are `root` and `anchor`). */
+  readonly proof: readonly Hex[] | null;
+  readonly root: Hex | null;
+  readonly anchor: ManifestContactAnchor | null;
+}
+
+/** The contacts section: where the log was read and its entries, in entry id order. */
+export interface ManifestContacts {
+  /** The keeper's URL the log was read from (its word, proven entry by entry on chain). */
+  readonly keeper: string;
+  readonly entries: readonly ManifestContact[];
 }

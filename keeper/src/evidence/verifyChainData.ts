@@ -10,7 +10,8 @@ import { blockPath, receiptPath, transactionPath } from "./manifest.ts";
 import { fail, guarded, pass, type Verdict } from "./verdict.ts";
 
 /**
- * The verdicts on every block, receipt and transaction file the manifest's events (and its `readAt` block) need.
+ * The verdicts on every block, receipt and transaction file the manifest's events, its contacts' anchoring
+ * transactions and its `readAt` block need.
  *
  * @example
  * const verdicts = await verifyChainData({ evidence, client });
@@ -19,7 +20,13 @@ export async function verifyChainData({ evidence, client }: CheckParameters): Pr
   const { manifest } = evidence;
   const request = (method: string, params: unknown[]) => client.request({ method, params } as never) as Promise<any>;
   const verdicts: Verdict[] = [];
-  const blockNumbers = new Set([...manifest.events.map((event) => event.blockNumber), manifest.readAt.blockNumber]);
+  // The contacts' anchoring transactions are checked like the events' (`contactEvidence.ts`).
+  const anchors = (manifest.contacts?.entries ?? []).flatMap((contact) => (contact.anchor ? [contact.anchor] : []));
+  const blockNumbers = new Set([
+    ...manifest.events.map((event) => event.blockNumber),
+    ...anchors.map((anchor) => BigInt(anchor.blockNumber).toString()),
+    manifest.readAt.blockNumber,
+  ]);
   for (const number of blockNumbers) {
     const path = blockPath(number);
     verdicts.push(
@@ -39,7 +46,8 @@ export async function verifyChainData({ evidence, client }: CheckParameters): Pr
       })),
     );
   }
-  for (const hash of new Set(manifest.events.map((event) => event.transactionHash))) {
+  const hashes = [...manifest.events, ...anchors].map((item) => item.transactionHash.toLowerCase() as Hex);
+  for (const hash of new Set(hashes)) {
     for (const [kind, path, method] of [
       ["receipt", receiptPath(hash), "eth_getTransactionReceipt"],
       ["transaction", transactionPath(hash), "eth_getTransactionByHash"],

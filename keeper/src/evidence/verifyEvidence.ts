@@ -1,7 +1,8 @@
 /**
  * `verifyEvidence`: re-checks an evidence package against any JSON-RPC node and returns a verdict per item: the
  * files' SHA-256 sums, the chain id, the block headers, receipts and transactions, each event, their order and
- * completeness, each signature, the loan's terms and parties, and (with `docsDir`) the supplied documents. The
+ * completeness, each signature, the loan's terms and parties, each contact log entry's Merkle proof and anchor, and
+ * (with `docsDir`) the supplied documents. The
  * package holds only when every verdict does. The deeper checks never trust `SHA256SUMS`: a package whose sums were
  * rewritten after a change still fails where the change is.
  */
@@ -9,6 +10,7 @@ import type { PublicClient } from "viem";
 import { openEvidencePackage } from "./evidencePackage.ts";
 import { verifyChainData } from "./verifyChainData.ts";
 import { verifyChecksums } from "./verifyChecksums.ts";
+import { verifyContacts } from "./verifyContacts.ts";
 import { verifyDocuments } from "./verifyDocuments.ts";
 import { verifyEvents } from "./verifyEvents.ts";
 import { verifySignatures } from "./verifySignatures.ts";
@@ -42,6 +44,7 @@ export async function verifyEvidence({ dir, client, docsDir }: VerifyEvidencePar
     ...(await guarded("chain data", () => verifyChainData(parameters))),
     ...(await guarded("events", () => verifyEvents(parameters))),
     ...(await guarded("signatures", () => verifySignatures(parameters))),
+    ...(await guarded("contacts", () => verifyContacts(parameters))),
   );
   if (docsDir !== undefined) {
     verdicts.push(...(await guarded("documents", () => verifyDocuments({ manifest: evidence.manifest, docsDir }))));

@@ -35,7 +35,11 @@ describe("parseEvidenceArgs", () => {
       loanBook: BOOK,
       fromBlock: 12n,
       pdf: true,
+      keeper: undefined,
     });
+    expect(
+      parseEvidenceArgs(["export", "7", "--out", "pkg", "--keeper", "http://127.0.0.1:8080", "--token", "ops-token"]),
+    ).to.deep.include({ keeper: { url: "http://127.0.0.1:8080", token: "ops-token" } });
     for (const argv of [
       ["export", "7", "--out", "pkg", "--no-pdf"],
       ["export", "--no-pdf", "7", "--out", "pkg"],
@@ -63,6 +67,10 @@ describe("parseEvidenceArgs", () => {
     [["verify", "a", "b"], /takes the package DIR, got 2/],
     [["verify", "pkg", "--out", "x"], /does not take --out/],
     [["verify", "pkg", "--no-pdf"], /does not take --no-pdf/],
+    [["verify", "pkg", "--keeper", "http://k", "--token", "t"], /does not take --keeper, --token/],
+    [["export", "7", "--out", "pkg", "--keeper", "http://k"], /--keeper URL and --token TOKEN go together/],
+    [["export", "7", "--out", "pkg", "--token", "t"], /--keeper URL and --token TOKEN go together/],
+    [["export", "7", "--out", "pkg", "--keeper", "k:8080", "--token", "t"], /--keeper must be an http\(s\) URL/],
     [["verify", "pkg", "--rpc", "node:8545"], /--rpc must be an http\(s\) URL/],
   ] as const) {
     it(`refuses ${argv.join(" ")}`, () => {

@@ -8,6 +8,7 @@ import { BaseError, createPublicClient, getAddress, http, isAddress, type Addres
 import { buildConfig, ConfigError, type KeeperConfig } from "../../config.ts";
 import { EvidenceError } from "../../evidence/evidenceError.ts";
 import { exportEvidence } from "../../evidence/exportEvidence.ts";
+import type { EvidenceManifest } from "../../evidence/manifest.ts";
 import type { Verdict } from "../../evidence/verdict.ts";
 import { verifyEvidence } from "../../evidence/verifyEvidence.ts";
 import { maxUint, parseOptions, parseUint, type OptionSpecs } from "../args.ts";
@@ -19,6 +20,8 @@ const OPTIONS = {
   "loan-book": { type: "string" },
   "from-block": { type: "string" },
   docs: { type: "string" },
+  keeper: { type: "string" },
+  token: { type: "string" },
   "no-pdf": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } satisfies OptionSpecs;
@@ -28,6 +31,7 @@ export const EXIT_NOT_VERIFIED = 1;
 const RPC_TIMEOUT_MS = 60_000;
 
 export const EVIDENCE_USAGE = `Usage: loanbook evidence export LOAN_ID --out DIR [--rpc URL] [--loan-book 0xADDRESS] [--from-block N] [--no-pdf]
+                                [--keeper URL --token TOKEN]
        loanbook evidence verify DIR [--rpc URL] [--docs DIR]
 
 "export" writes the evidence package of loan LOAN_ID into DIR (new or empty), read from the node through
@@ -35,10 +39,11 @@ JSON-RPC only: manifest.json (chain id, contracts, the loan's terms and parties,
 of the loan with its transaction, block and log index, every signature with its full EIP-712 typed data),
 receipts/, transactions/ and blocks/ (the node's raw answers), a report for people (report.en.html,
 report.zh.html, and their PDFs when Debian's chromium is installed: a timeline figure and a table of every
-event), and SHA256SUMS ("sha256sum -c SHA256SUMS").
+event), and SHA256SUMS ("sha256sum -c SHA256SUMS"). With --keeper, the manifest's "contacts" also lists the
+loan's contact log entries (hashes only) with their Merkle proofs, roots and anchoring transactions.
 "verify" re-checks a package against any node (block hashes, receipts, logs, event order and completeness,
-signatures, terms) and, with --docs, the supplied documents against the manifest's document hashes; it prints
-one line per item and a summary (docs/evidence.md).
+signatures, terms, each contact's Merkle proof and on-chain anchor) and, with --docs, the supplied documents
+against the manifest's document hashes; it prints one line per item and a summary (docs/evidence.md).
 (From the repository: npm run cli -- evidence ...)
 
 Options:
@@ -47,6 +52,8 @@ Options:
   --loan-book 0xADDRESS  the LoanBook contract (default: KEEPER_LOAN_BOOK_ADDRESS or the config file's)
   --from-block N         the block export searches the loan's logs from (default: KEEPER_START_BLOCK, or 0)
   --no-pdf               export: write the report as HTML only (without chromium it is HTML only anyway)
+  --keeper URL           export: the keeper to read the loan's contact log and its Merkle proofs from
+  --token TOKEN          export, with --keeper: an operator token or a lender API key (sent as a bearer token)
   --docs DIR             verify: a folder of the loan's documents (each file's keccak256 must be a document hash)
   -h, --help             print this help
 
@@ -69,6 +76,8 @@ export type EvidenceRequest =
       readonly fromBlock?: bigint;
       /** Print the report's PDFs (unless `--no-pdf`). */
       readonly pdf: boolean;
+      /** The keeper to read the contact log from (`--keeper` with `--token`). */
+      readonly keeper?: { readonly url: string; readonly token: string };
     }
   | { readonly action: "verify"; readonly dir: string; readonly rpc?: string; readonly docs?: string };
 
@@ -103,7 +112,7 @@ export function parseEvidenceArgs(argv: readonly string[]): EvidenceRequest | "h
     if (given.length > 0) throw new UsageError(`evidence ${action} does not take --${given.join(", --")}`);
   };
   if (action === "verify") {
-    refuse(["out", "loan-book", "from-block", "no-pdf"]);
+    refuse(["out", "loan-book", "from-block", "no-pdf", "keeper", "token"]);
     return { action, dir: positionals[0], rpc, docs: text("docs") };
   }
   refuse(["docs"]);
@@ -114,6 +123,13 @@ export function parseEvidenceArgs(argv: readonly string[]): EvidenceRequest | "h
     throw new UsageError(`--loan-book must be a 0x address, got "${loanBook}"`);
   }
   const fromBlock = text("from-block");
+  const keeper = text("keeper");
+  const token = text("token");
+  if ((keeper === undefined) !== (token === undefined))
+    throw new UsageError("--keeper URL and --token TOKEN go together");
+  if (keeper !== undefined && !/^https?:\/\/\S+$/.test(keeper)) {
+    throw new UsageError(`--keeper must be an http(s) URL, got "${keeper}"`);
+  }
   return {
     action,
     loanId: parseUint(positionals[0], "LOAN_ID", maxUint(256)),
@@ -122,6 +138,7 @@ export function parseEvidenceArgs(argv: readonly string[]): EvidenceRequest | "h
     loanBook: loanBook === undefined ? undefined : getAddress(loanBook),
     fromBlock: fromBlock === undefined ? undefined : parseUint(fromBlock, "--from-block", maxUint(64)),
     pdf: values["no-pdf"] !== true,
+    keeper: keeper === undefined ? undefined : { url: keeper, token: token! },
   };
 }
 
@@ -139,6 +156,13 @@ export function formatVerdicts(verdicts: readonly Verdict[]): string[] {
       ? `all ${verdicts.length} checks hold: the package is consistent with the chain`
       : `${failed} of ${verdicts.length} checks FAIL: the package does not hold`;
   return [...lines, "", summary];
+}
+
+/** `3 contacts (1 not anchored yet), ` for the export's summary line; empty without contacts. */
+function contactsSummary(contacts: EvidenceManifest["contacts"]): string {
+  if (contacts === undefined || contacts === null) return "";
+  const open = contacts.entries.filter((contact) => !contact.anchored).length;
+  return `${contacts.entries.length} contacts${open > 0 ? ` (${open} not anchored yet)` : ""}, `;
 }
 
 export interface CreateEvidenceCommandParameters {
@@ -205,12 +229,13 @@ export function createEvidenceCommand({ env }: CreateEvidenceCommandParameters):
             fromBlock:
               request.fromBlock ?? (request.loanBook === undefined ? setting("startBlock", "--from-block N") : 0n),
             pdf: request.pdf,
+            keeper: request.keeper,
           });
           if (pdfSkipped !== null) io.stderr.write(`note: the report is HTML only, no PDF: ${pdfSkipped}\n`);
           io.stdout.write(
             `exported loan ${manifest.loanId} of ${manifest.contracts.loanBook} on chain ${manifest.chainId} ` +
               `(up to block ${manifest.readAt.blockNumber}) to ${request.out}: ${manifest.events.length} events, ` +
-              `${manifest.signatures.length} signatures, ${files.length} files\n`,
+              `${manifest.signatures.length} signatures, ${contactsSummary(manifest.contacts)}${files.length} files\n`,
           );
           return EXIT_OK;
         }
