@@ -12,7 +12,7 @@ import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import {
   createWalletClient,
   encodeFunctionData,
@@ -37,12 +37,13 @@ import { canonicalJson } from "../src/evidence/canonicalJson.ts";
 import { MANIFEST_FILE, receiptPath, type EvidenceManifest } from "../src/evidence/manifest.ts";
 import { eventLabel, REPORT_LOCALES, REPORT_TEXT } from "../src/evidence/report/i18n.ts";
 import { renderReportHtml, reportHtmlPath, reportPdfPath } from "../src/evidence/report/renderReportHtml.ts";
-import { formatSha256Sums, SHA256SUMS_FILE } from "../src/evidence/sha256Sums.ts";
+import { SHA256SUMS_FILE } from "../src/evidence/sha256Sums.ts";
 import type { Verdict } from "../src/evidence/verdict.ts";
 import { verifyEvidence } from "../src/evidence/verifyEvidence.ts";
 import { readOwed } from "../../scripts/demo/bookCalls.ts";
 import { createWorld, dayTime, type World } from "../../scripts/demo/createWorld.ts";
 import { DAY, TUSD } from "../../scripts/demo/templates.ts";
+import { rewriteSums } from "./support/forgePackage.ts";
 
 const SEED = "e2e-evidence";
 const GAS = 600_000n;
@@ -84,17 +85,6 @@ async function evidenceCli(...argv: string[]): Promise<{ code: number; stdout: s
   };
   const code = await runCli(["evidence", ...argv], io, [createEvidenceCommand({ env: {} })]);
   return { code, stdout, stderr };
-}
-
-/** Rewrites `SHA256SUMS` for the package's files as they are now: a forger who recomputes the sums. */
-function rewriteSums(dir: string): void {
-  const files = new Map<string, Buffer>();
-  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile() || entry.name === SHA256SUMS_FILE) continue;
-    const path = join(entry.parentPath, entry.name);
-    files.set(relative(dir, path), readFileSync(path));
-  }
-  writeFileSync(join(dir, SHA256SUMS_FILE), formatSha256Sums(files));
 }
 
 describe("loanbook evidence export and verify on a real node", { timeout: 120_000 }, () => {

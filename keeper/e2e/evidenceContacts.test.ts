@@ -6,9 +6,10 @@
  */
 import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
+import { rewriteSums } from "./support/forgePackage.ts";
 import { privateKeyToAccount } from "viem/accounts";
 import { startLocalChain, type LocalChain } from "../src/adapters/chain/localChain.ts";
 import type { CliIo } from "../src/cli/command.ts";
@@ -16,7 +17,6 @@ import { createEvidenceCommand } from "../src/cli/commands/evidence.ts";
 import { runCli } from "../src/cli/runCli.ts";
 import { canonicalJson } from "../src/evidence/canonicalJson.ts";
 import { MANIFEST_FILE, receiptPath, type EvidenceManifest } from "../src/evidence/manifest.ts";
-import { formatSha256Sums, SHA256SUMS_FILE } from "../src/evidence/sha256Sums.ts";
 import type { Verdict } from "../src/evidence/verdict.ts";
 import { verifyEvidence } from "../src/evidence/verifyEvidence.ts";
 import { hardhatKey, ROLE_INDEX } from "../../scripts/demo/accounts.ts";
@@ -46,13 +46,7 @@ function forgeManifest(dir: string, change: (manifest: any) => void): void {
   const value = JSON.parse(readFileSync(path, "utf8"));
   change(value);
   writeFileSync(path, canonicalJson(value));
-  const files = new Map<string, Buffer>();
-  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile() || entry.name === SHA256SUMS_FILE) continue;
-    const file = join(entry.parentPath, entry.name);
-    files.set(relative(dir, file), readFileSync(file));
-  }
-  writeFileSync(join(dir, SHA256SUMS_FILE), formatSha256Sums(files));
+  rewriteSums(dir);
 }
 
 describe("loanbook evidence export --keeper: the contact log's proofs in the package", { timeout: 120_000 }, () => {
