@@ -25,9 +25,6 @@ import {
 } from "viem";
 import { loanBookAbi } from "../src/abi/loanBook.ts";
 import { REPOSITORY_ROOT, startLocalChain, type LocalChain } from "../src/adapters/chain/localChain.ts";
-import type { CliIo } from "../src/cli/command.ts";
-import { createEvidenceCommand } from "../src/cli/commands/evidence.ts";
-import { runCli } from "../src/cli/runCli.ts";
 import {
   bankPaymentTypedData,
   executionCertificateTypedData,
@@ -43,7 +40,7 @@ import { verifyEvidence } from "../src/evidence/verifyEvidence.ts";
 import { readOwed } from "../../scripts/demo/bookCalls.ts";
 import { createWorld, dayTime, type World } from "../../scripts/demo/createWorld.ts";
 import { DAY, TUSD } from "../../scripts/demo/templates.ts";
-import { rewriteSums } from "./support/forgePackage.ts";
+import { evidenceCli, rewriteSums } from "./support/evidenceTesting.ts";
 
 const SEED = "e2e-evidence";
 const GAS = 600_000n;
@@ -73,18 +70,6 @@ function pdfSkipReason(env: Readonly<Record<string, string | undefined>> = proce
   return missing.length === 0
     ? false
     : `${missing.join(", ")} not installed (apt-get install -y --no-install-recommends chromium fonts-wqy-microhei poppler-utils); CI installs them and runs the PDF checks`;
-}
-
-/** Runs `loanbook evidence <argv>` in-process, through the dispatcher (which turns usage errors into exit 2). */
-async function evidenceCli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIo = {
-    stdout: { write: (chunk: string) => (stdout += chunk) },
-    stderr: { write: (chunk: string) => (stderr += chunk) },
-  };
-  const code = await runCli(["evidence", ...argv], io, [createEvidenceCommand({ env: {} })]);
-  return { code, stdout, stderr };
 }
 
 describe("loanbook evidence export and verify on a real node", { timeout: 120_000 }, () => {

@@ -9,12 +9,9 @@ import { expect } from "chai";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { rewriteSums } from "./support/forgePackage.ts";
+import { evidenceCli, rewriteSums } from "./support/evidenceTesting.ts";
 import { privateKeyToAccount } from "viem/accounts";
 import { startLocalChain, type LocalChain } from "../src/adapters/chain/localChain.ts";
-import type { CliIo } from "../src/cli/command.ts";
-import { createEvidenceCommand } from "../src/cli/commands/evidence.ts";
-import { runCli } from "../src/cli/runCli.ts";
 import { canonicalJson } from "../src/evidence/canonicalJson.ts";
 import { MANIFEST_FILE, receiptPath, type EvidenceManifest } from "../src/evidence/manifest.ts";
 import type { Verdict } from "../src/evidence/verdict.ts";
@@ -27,18 +24,6 @@ const TOKEN = "ops-token-evidence-0123456789abcdef0123456789";
 const DAY = 86_400n;
 const HOUR = 3_600n;
 const POLL_MS = 100;
-
-/** Runs `loanbook evidence <argv>` in-process, through the dispatcher. */
-async function evidenceCli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIo = {
-    stdout: { write: (chunk: string) => (stdout += chunk) },
-    stderr: { write: (chunk: string) => (stderr += chunk) },
-  };
-  const code = await runCli(["evidence", ...argv], io, [createEvidenceCommand({ env: {} })]);
-  return { code, stdout, stderr };
-}
 
 /** Changes the package's manifest and rewrites `SHA256SUMS` to match: a forger who recomputes the sums. */
 function forgeManifest(dir: string, change: (manifest: any) => void): void {
