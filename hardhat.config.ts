@@ -36,5 +36,14 @@ export default defineConfig({
   },
   networks: {
     localhost: { type: "http", chainType: "l1", url: "http://127.0.0.1:8545" },
+    // A second, independent node of a chain run by `hardhat node` (the evidence replay test): the same settings as
+    // the node's, and the genesis time of the chain it replays (REPLICA_GENESIS_TIME, Unix seconds).
+    replica: {
+      type: "edr-simulated",
+      chainId: 31337,
+      ...(process.env.REPLICA_GENESIS_TIME
+        ? { initialDate: new Date(Number(process.env.REPLICA_GENESIS_TIME) * 1000) }
+        : {}),
+    },
   },
 });

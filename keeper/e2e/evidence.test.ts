@@ -14,6 +14,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writ
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  createPublicClient,
   createWalletClient,
   encodeFunctionData,
   getAddress,
@@ -41,6 +42,7 @@ import { readOwed } from "../../scripts/demo/bookCalls.ts";
 import { createWorld, dayTime, type World } from "../../scripts/demo/createWorld.ts";
 import { DAY, TUSD } from "../../scripts/demo/templates.ts";
 import { evidenceCli, rewriteSums } from "./support/evidenceTesting.ts";
+import { replayChain } from "./support/replayChain.ts";
 
 const SEED = "e2e-evidence";
 const GAS = 600_000n;
@@ -483,5 +485,36 @@ describe("loanbook evidence export and verify on a real node", { timeout: 120_00
     expect(tampered.stdout).to.match(/1 of \d+ checks FAIL/);
     const missing = await evidenceCli("verify", join(root, "nowhere"), "--rpc", chain!.url);
     expect(missing.code).to.equal(2);
+  });
+
+  // Last: it stops the node the package was exported from.
+  it("verifies against a second, independent node that replayed the chain's signed transactions", async (t) => {
+    const source = world.rpc.client;
+    const genesis = await source.getBlock({ blockNumber: 0n });
+    const replica = await startLocalChain({ port: 0, genesisTime: genesis.timestamp });
+    try {
+      // Before the replay the replica has the genesis block only: the package cannot hold there.
+      const early = await evidenceCli("verify", packageDir, "--rpc", replica.url);
+      expect(early.code).to.equal(1);
+      expect(early.stdout).to.match(/^FAIL {2}block \d+ on chain: the node knows nothing of /m);
+
+      const started = performance.now();
+      const replayed = await replayChain({ source, target: createPublicClient({ transport: http(replica.url) }) });
+      t.diagnostic(
+        `replayed ${replayed.blocks} blocks, ${replayed.transactions} transactions in ${Math.round(performance.now() - started)} ms`,
+      );
+      expect(replayed.blocks).to.be.greaterThan(Number(world.deployBlock));
+      expect(replayed.transactions).to.be.greaterThan(world.loans.length);
+      await chain!.stop();
+
+      const { code, stdout } = await evidenceCli("verify", packageDir, "--rpc", replica.url, "--docs", docsDir);
+      expect(stdout).not.to.match(/^FAIL/m);
+      expect(stdout).to.match(/^ok {4}block \d+ on chain: /m);
+      expect(stdout).to.match(/^ok {4}signature ExecutionCertificate /m);
+      expect(stdout).to.match(/all \d+ checks hold/);
+      expect(code).to.equal(0);
+    } finally {
+      await replica.stop();
+    }
   });
 });

@@ -24,6 +24,8 @@ export interface TxRequest {
   readonly to: Address;
   readonly data: Hex;
   readonly gas: bigint;
+  /** Wei sent with the call (none by default). */
+  readonly value?: bigint;
   /** Names it in an error: `repay loan 7`. */
   readonly label: string;
 }
@@ -129,6 +131,7 @@ export function createBlockBatcher(rpc: ChainRpc): BlockBatcher {
               type: "eip1559",
               to: request.to,
               data: request.data,
+              value: request.value,
               gas: request.gas,
               nonce,
               maxFeePerGas,

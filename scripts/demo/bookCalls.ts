@@ -27,6 +27,7 @@ export const GAS = {
   fileObjection: 150_000n,
   resolveObjection: 200_000n,
   certify: 250_000n,
+  sendEth: 21_000n,
 } as const;
 
 export interface SignedApproval {
@@ -68,6 +69,15 @@ export function createBookCalls(loanBook: Address, token: Address) {
   return {
     publishTemplate: (lender: PrivateKeyAccount, params: TemplateParams) =>
       book(lender, GAS.publishTemplate, "publishTemplate", call("publishTemplate", [params, [], []])),
+    /** Ether for gas, by a plain transfer (a transaction, so that a second node replaying the chain sees it too). */
+    sendEth: (from: PrivateKeyAccount, to: Address, wei: bigint): TxRequest => ({
+      from,
+      to,
+      data: "0x",
+      value: wei,
+      gas: GAS.sendEth,
+      label: `send ether to ${to}`,
+    }),
     mint: (from: PrivateKeyAccount, to: Address, amount: bigint): TxRequest => ({
       from,
       to: token,

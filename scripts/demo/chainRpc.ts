@@ -3,7 +3,7 @@
  * in one HTTP request), and the node's test methods, sent once without retries (a retried `evm_mine` would mine
  * twice).
  */
-import { createPublicClient, http, numberToHex, type Address, type PublicClient } from "viem";
+import { createPublicClient, http, numberToHex, type PublicClient } from "viem";
 
 export interface ChainRpc {
   readonly url: string;
@@ -16,7 +16,6 @@ export interface ChainRpc {
   setNextBlockTimestamp(timestamp: bigint): Promise<void>;
   /** Mines one block at `timestamp`, with what the mempool holds (as much as the block's gas limit takes). */
   mineAt(timestamp: bigint): Promise<void>;
-  setBalance(address: Address, wei: bigint): Promise<void>;
   latestTimestamp(): Promise<bigint>;
 }
 
@@ -40,9 +39,6 @@ export async function connectChain(url: string): Promise<ChainRpc> {
     setNextBlockTimestamp: async (timestamp) =>
       void (await request("evm_setNextBlockTimestamp", [numberToHex(timestamp)])),
     mineAt: async (timestamp) => void (await request("evm_mine", [numberToHex(timestamp)])),
-    // Idempotent: it may go through the batching client (and its retries).
-    setBalance: async (address, wei) =>
-      void (await client.request({ method: "hardhat_setBalance", params: [address, numberToHex(wei)] } as never)),
     latestTimestamp: async () => (await client.getBlock({ blockTag: "latest" })).timestamp,
   };
 }

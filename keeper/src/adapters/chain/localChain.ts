@@ -41,6 +41,11 @@ export interface StartLocalChainParameters {
   logger?: Logger;
   /** How long to wait for the node to answer (30 s by default). */
   readyTimeoutMs?: number;
+  /**
+   * Unix seconds: start a replica, the genesis block of a chain whose genesis has this time (the `replica` network
+   * of hardhat.config.ts), to replay that chain's transactions into. By default a new chain, with genesis now.
+   */
+  genesisTime?: bigint;
 }
 
 /** The node could not be started, did not answer in time, or its port is taken. */
@@ -64,6 +69,7 @@ export async function startLocalChain({
   port = 0,
   logger,
   readyTimeoutMs = DEFAULT_READY_TIMEOUT_MS,
+  genesisTime,
 }: StartLocalChainParameters = {}): Promise<LocalChain> {
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new LocalChainError(`port must be an integer from 0 to 65535, got ${port}`);
@@ -80,7 +86,7 @@ export async function startLocalChain({
   for (let attempt = 1; ; attempt++) {
     const chosen = port === 0 ? await freePort() : port;
     try {
-      return await launch({ node, hardhat, port: chosen, logger, readyTimeoutMs });
+      return await launch({ node, hardhat, port: chosen, logger, readyTimeoutMs, genesisTime });
     } catch (error) {
       // Someone took the picked port between the check and the node's bind: pick another.
       const raced = port === 0 && error instanceof PortTakenError && attempt < FREE_PORT_ATTEMPTS;
@@ -98,12 +104,22 @@ interface LaunchParameters {
   port: number;
   logger: Logger | undefined;
   readyTimeoutMs: number;
+  genesisTime: bigint | undefined;
 }
 
-async function launch({ node, hardhat, port, logger, readyTimeoutMs }: LaunchParameters): Promise<LocalChain> {
+async function launch({
+  node,
+  hardhat,
+  port,
+  logger,
+  readyTimeoutMs,
+  genesisTime,
+}: LaunchParameters): Promise<LocalChain> {
   const url = `http://${HOST}:${port}`;
-  const child = spawn(node, [hardhat, "node", "--hostname", HOST, "--port", String(port)], {
+  const replica = genesisTime === undefined ? [] : ["--network", "replica"];
+  const child = spawn(node, [hardhat, "node", ...replica, "--hostname", HOST, "--port", String(port)], {
     cwd: REPOSITORY_ROOT,
+    env: genesisTime === undefined ? process.env : { ...process.env, REPLICA_GENESIS_TIME: String(genesisTime) },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const stdout = tail(child.stdout);
