@@ -9,11 +9,16 @@
  */
 import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import Database from "better-sqlite3";
 import type { Page } from "playwright-core";
 import { parseEventLogs, type Hash } from "viem";
 import { loanBookAbi } from "../src/abi/loanBook.ts";
+import { MANIFEST_FILE, type EvidenceManifest } from "../src/evidence/manifest.ts";
+import { verifyEvidence } from "../src/evidence/verifyEvidence.ts";
 import { dayTime, type World } from "../../scripts/demo/createWorld.ts";
 import { readOwed } from "../../scripts/demo/bookCalls.ts";
 import { createDemoBankFeed } from "../../scripts/demo/demoBankFeed.ts";
@@ -258,6 +263,32 @@ describe("the lender's pages in headless Chromium", { timeout: 300_000, skip: br
     for (const [index, event] of evidence.events.entries()) {
       const block = await world.rpc.client.getBlock({ blockHash: logs[index]!.blockHash });
       expect(event.timestamp).to.equal(String(block.timestamp));
+    }
+
+    // The court evidence package, read from the chain: a .tar.gz that tar unpacks, sha256sum checks and verify holds.
+    const [pack] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByTestId("evidence-package-download").click(),
+    ]);
+    expect(pack.suggestedFilename()).to.equal(`loan-${loan.loanId}-evidence.tar.gz`);
+    const unpacked = mkdtempSync(join(tmpdir(), "lender-package-"));
+    try {
+      execFileSync("tar", ["-xzf", await pack.path(), "-C", unpacked]);
+      const packageDir = join(unpacked, `loan-${loan.loanId}-evidence`);
+      execFileSync("sha256sum", ["--quiet", "-c", "SHA256SUMS"], { cwd: packageDir });
+      const manifest = JSON.parse(readFileSync(join(packageDir, MANIFEST_FILE), "utf8")) as EvidenceManifest;
+      expect(manifest.events.map((e) => [e.transactionHash, e.logIndex])).to.deep.equal(
+        logs.map((log) => [log.transactionHash, log.logIndex]),
+      );
+      expect(manifest.contacts?.entries.map((entry) => Number(entry.entryId))).to.deep.equal(
+        contactLog.entries.map((entry) => entry.id),
+      );
+      const failed = (await verifyEvidence({ dir: packageDir, client: world.rpc.client })).filter((v) => !v.ok);
+      // A contact whose batch is still open is the keeper's word only: the one failure verify may name.
+      const open = manifest.contacts!.entries.filter((entry) => !entry.anchored);
+      expect(failed.map((verdict) => verdict.item)).to.deep.equal(open.map((entry) => `contact ${entry.entryId}`));
+    } finally {
+      rmSync(unpacked, { recursive: true, force: true });
     }
     await screenshot("loan-desktop");
   });

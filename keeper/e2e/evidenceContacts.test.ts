@@ -2,11 +2,13 @@
  * The evidence package's contacts section end to end (issue 8): a real `hardhat node`, the keeper as its own process
  * sending a reminder to the borrower and anchoring its contact log in batches of one. `loanbook evidence export
  * --keeper` puts the loan's contact log entries, their Merkle proofs and anchoring transactions in the package;
- * `verify` proves each on chain; a tampered entry, or another anchoring account, fails by the entry's name.
+ * `verify` proves each on chain; a tampered entry, or another anchoring account, fails by the entry's name. The
+ * keeper serves the same package as a `.tar.gz` (`GET /api/loans/:id/evidence-package`, the loan page's download).
  */
 import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { evidenceCli, rewriteSums } from "./support/evidenceTesting.ts";
@@ -153,6 +155,39 @@ describe("loanbook evidence export --keeper: the contact log's proofs in the pac
       expect(stdout).to.match(new RegExp(`^ok {4}receipt ${contact.anchor!.transactionHash}: `, "m"));
     }
     expect(code).to.equal(0);
+  });
+
+  it("serves the same package from the keeper as a .tar.gz (the loan page's download) that tar, sha256sum and verify accept", async () => {
+    const loanId = world.loans[0].loanId;
+    const path = `/api/loans/${loanId}/evidence-package`;
+    const response = await fetch(`${keeper!.url}${path}`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+    expect(response.status).to.equal(200);
+    expect(response.headers.get("content-type")).to.equal("application/gzip");
+    expect(response.headers.get("content-disposition")).to.equal(
+      `attachment; filename="loan-${loanId}-evidence.tar.gz"`,
+    );
+    const archive = join(root, "download.tar.gz");
+    writeFileSync(archive, Buffer.from(await response.arrayBuffer()));
+    const unpacked = join(root, "download");
+    mkdirSync(unpacked);
+    execFileSync("tar", ["-xzf", archive, "-C", unpacked]);
+    const dir = join(unpacked, `loan-${loanId}-evidence`);
+    execFileSync("sha256sum", ["--quiet", "-c", "SHA256SUMS"], { cwd: dir });
+    const served = JSON.parse(readFileSync(join(dir, MANIFEST_FILE), "utf8")) as EvidenceManifest;
+    expect(served.contacts!.keeper).to.equal(keeper!.url);
+    expect(served.contacts!.entries.map((entry) => entry.leaf)).to.deep.equal(
+      manifest.contacts!.entries.map((entry) => entry.leaf),
+    );
+    expect(served.events).to.deep.equal(manifest.events);
+    const { code, stdout } = await evidenceCli("verify", dir, "--rpc", chain!.url);
+    expect(stdout).not.to.match(/^FAIL/m);
+    expect(code).to.equal(0);
+
+    expect((await fetch(`${keeper!.url}${path}`)).status).to.equal(401);
+    const unknown = await fetch(`${keeper!.url}/api/loans/999999/evidence-package`, {
+      headers: { Authorization: `Bearer ${TOKEN}` },
+    });
+    expect(unknown.status).to.equal(404);
   });
 
   it("fails a contact entry changed, by its name, and nothing else", async () => {

@@ -171,6 +171,7 @@ export async function startKeeper(config: KeeperConfig, logger: Logger): Promise
       bank: { store, secrets: config.bankWebhookSecrets },
       portfolio: store.portfolio,
       loanEvents: store.loanEvents,
+      evidencePackage: { client, loanBook, fromBlock: startBlock, contactStore: store, evidenceAnchor },
       certificateApplications: store.certificateApplications,
       originations: {
         offers: store.originationOffers,

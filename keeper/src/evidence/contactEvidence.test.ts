@@ -12,7 +12,7 @@ import {
 } from "viem";
 import { evidenceAnchorAbi } from "../abi/evidenceAnchor.ts";
 import { buildContactTree, contactLeafHash, type ContactEntry } from "../core/contactMerkle.ts";
-import { readContactEvidence } from "./contactEvidence.ts";
+import { keeperApiContactSource, readContactEvidence } from "./contactEvidence.ts";
 import { EvidenceError } from "./evidenceError.ts";
 
 const ANCHOR: Address = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
@@ -84,7 +84,11 @@ function fakeKeeper(options: { status?: number } = {}) {
 
 describe("readContactEvidence", () => {
   const read = (fetch: typeof globalThis.fetch, token = TOKEN) =>
-    readContactEvidence({ keeperUrl: "http://keeper/", token, loanId: 7n, receiptOf: async () => receipt, fetch });
+    readContactEvidence({
+      source: keeperApiContactSource({ keeperUrl: "http://keeper/", token, fetch }),
+      loanId: 7n,
+      receiptOf: async () => receipt,
+    });
 
   it("lists each entry in id order: the anchored one with proof and anchor from the receipt, the open one without", async () => {
     const { fetch, asked } = fakeKeeper();
@@ -141,11 +145,9 @@ describe("readContactEvidence", () => {
     const { fetch } = fakeKeeper();
     const empty = { ...receipt, logs: [] } as unknown as RpcTransactionReceipt;
     await readContactEvidence({
-      keeperUrl: "http://keeper",
-      token: TOKEN,
+      source: keeperApiContactSource({ keeperUrl: "http://keeper", token: TOKEN, fetch }),
       loanId: 7n,
       receiptOf: async () => empty,
-      fetch,
     }).then(
       () => expect.fail("a receipt without the anchor must throw"),
       (error) =>

@@ -1,6 +1,7 @@
 /**
  * The contacts section of an evidence package: the keeper's contact log of one loan (`GET /api/contacts/log`), each
- * entry's Merkle proof and anchoring transaction (`GET /api/contacts/log/:id/proof`), and where the anchoring
+ * entry's Merkle proof and anchoring transaction (`GET /api/contacts/log/:id/proof`; inside the keeper, the same
+ * answers from its store: `http/contactProof.ts`), and where the anchoring
  * transaction put the root on chain (its `ContactLogAnchored` log, read from the node's receipt). Only the leaf's
  * values go into the package: hashes, ids and times, no personal data. The keeper's word is what this reads; the
  * verifier proves each entry on chain (`verifyContacts.ts`).
@@ -12,25 +13,83 @@ import { channelHashOf } from "../runtime/contactDesk.ts";
 import { EvidenceError } from "./evidenceError.ts";
 import type { ManifestContact, ManifestContactLeaf } from "./manifest.ts";
 
-export interface ReadContactEvidenceParameters {
-  /** The keeper's base URL, e.g. `http://127.0.0.1:8080`. */
-  readonly keeperUrl: string;
-  /** An operator token or a lender's API key, sent as `Authorization: Bearer`. */
-  readonly token: string;
-  readonly loanId: bigint;
-  /** The node's receipt of a transaction (`eth_getTransactionReceipt`). */
-  readonly receiptOf: (hash: Hex) => Promise<RpcTransactionReceipt>;
-  readonly fetch?: typeof fetch;
-}
-
 /** A contact log entry as the keeper's API returns it (bigints as strings). */
-interface LogEntryAnswer {
+export interface ContactLogEntryAnswer {
   readonly id: number;
   readonly loanId: string;
   readonly channel: string;
   readonly recipientHash: Hex;
   readonly contentHash: Hex;
   readonly sentAt: string | number;
+}
+
+/** An anchored entry's proof as the keeper's API returns it (`GET /api/contacts/log/:id/proof`, trimmed). */
+export interface ContactProofAnswer {
+  readonly leaf: Hex;
+  readonly proof: readonly Hex[];
+  readonly root: Hex;
+  readonly anchor: {
+    readonly contract: Address | null;
+    /** The anchoring action's state: "done" once its transaction is mined. */
+    readonly state: string;
+    readonly txHash: Hex | null;
+  };
+}
+
+/** Where a loan's contact log and its proofs are read: the keeper's API, or its store from inside the keeper. */
+export interface ContactLogSource {
+  /** What the manifest names as the log's keeper (its URL). */
+  readonly origin: string;
+  entriesOf(loanId: bigint): Promise<readonly ContactLogEntryAnswer[]>;
+  /** The entry's proof, or null while its batch is not closed (not anchored). */
+  proofOf(entryId: number): Promise<ContactProofAnswer | null>;
+}
+
+/**
+ * The keeper's contact routes as a source, with an operator token or a lender's API key.
+ *
+ * @example
+ * const contacts = keeperApiContactSource({ keeperUrl: "http://127.0.0.1:8080", token });
+ */
+export function keeperApiContactSource({
+  keeperUrl,
+  token,
+  fetch: get = fetch,
+}: {
+  /** The keeper's base URL, e.g. `http://127.0.0.1:8080`. */
+  keeperUrl: string;
+  /** An operator token or a lender's API key, sent as `Authorization: Bearer`. */
+  token: string;
+  fetch?: typeof fetch;
+}): ContactLogSource {
+  const base = keeperUrl.replace(/\/+$/, "");
+  const ask = async (path: string): Promise<{ status: number; body: any }> => {
+    let response: Response;
+    try {
+      response = await get(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    } catch (error) {
+      throw new EvidenceError(`the keeper at ${base} cannot be reached: ${(error as Error).message}`);
+    }
+    const body = (await response.json().catch(() => null)) as any;
+    if (response.status === 200 || response.status === 409) return { status: response.status, body };
+    const why = body?.error?.message ?? response.statusText;
+    throw new EvidenceError(`the keeper at ${base} answered ${response.status} to GET ${path}: ${why}`);
+  };
+  return {
+    origin: keeperUrl,
+    entriesOf: async (loanId) => ((await ask(`/api/contacts/log?loanId=${loanId}`)).body as any).entries,
+    proofOf: async (entryId) => {
+      const answer = await ask(`/api/contacts/log/${entryId}/proof`);
+      return answer.status === 409 ? null : answer.body;
+    },
+  };
+}
+
+export interface ReadContactEvidenceParameters {
+  readonly source: ContactLogSource;
+  readonly loanId: bigint;
+  /** The node's receipt of a transaction (`eth_getTransactionReceipt`). */
+  readonly receiptOf: (hash: Hex) => Promise<RpcTransactionReceipt>;
 }
 
 /**
@@ -100,25 +159,13 @@ export function anchoredLogOf(receipt: { logs: readonly RpcLog[] }, contract: Ad
  * const contacts = await readContactEvidence({ keeperUrl, token, loanId: 7n, receiptOf });
  * contacts.filter((contact) => !contact.anchored); // the entries whose batch is still open
  */
-export async function readContactEvidence(parameters: ReadContactEvidenceParameters): Promise<ManifestContact[]> {
-  const { token, loanId, receiptOf, fetch: get = fetch } = parameters;
-  const base = parameters.keeperUrl.replace(/\/+$/, "");
-  const ask = async (path: string): Promise<{ status: number; body: any }> => {
-    let response: Response;
-    try {
-      response = await get(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } });
-    } catch (error) {
-      throw new EvidenceError(`the keeper at ${base} cannot be reached: ${(error as Error).message}`);
-    }
-    const body = (await response.json().catch(() => null)) as any;
-    if (response.status === 200 || response.status === 409) return { status: response.status, body };
-    const why = body?.error?.message ?? response.statusText;
-    throw new EvidenceError(`the keeper at ${base} answered ${response.status} to GET ${path}: ${why}`);
-  };
-
-  const log = (await ask(`/api/contacts/log?loanId=${loanId}`)).body as { entries: LogEntryAnswer[] };
+export async function readContactEvidence({
+  source,
+  loanId,
+  receiptOf,
+}: ReadContactEvidenceParameters): Promise<ManifestContact[]> {
   const contacts: ManifestContact[] = [];
-  for (const entry of [...log.entries].sort((a, b) => a.id - b.id)) {
+  for (const entry of [...(await source.entriesOf(loanId))].sort((a, b) => a.id - b.id)) {
     const leafEntry: ContactEntry = {
       entryId: BigInt(entry.id),
       loanId: BigInt(entry.loanId),
@@ -136,15 +183,15 @@ export async function readContactEvidence(parameters: ReadContactEvidenceParamet
       root: null,
       anchor: null,
     };
-    const answer = await ask(`/api/contacts/log/${entry.id}/proof`);
-    const txHash = answer.body?.anchor?.txHash as Hex | null | undefined;
-    if (answer.status === 409 || answer.body.anchor.state !== "done" || !txHash) {
+    const answer = await source.proofOf(entry.id);
+    const txHash = answer?.anchor.txHash;
+    if (answer === null || answer.anchor.state !== "done" || !txHash || answer.anchor.contract === null) {
       contacts.push(unanchored);
       continue;
     }
-    const contract = getAddress(answer.body.anchor.contract);
+    const contract = getAddress(answer.anchor.contract);
     const receipt = await receiptOf(txHash);
-    const anchored = receipt === null ? undefined : anchoredLogOf(receipt, contract, answer.body.root);
+    const anchored = receipt === null ? undefined : anchoredLogOf(receipt, contract, answer.root);
     if (anchored === undefined) {
       throw new EvidenceError(
         `the keeper says contact ${entry.id}'s root is anchored in ${txHash}, whose receipt has no such log`,
@@ -152,10 +199,10 @@ export async function readContactEvidence(parameters: ReadContactEvidenceParamet
     }
     contacts.push({
       ...unanchored,
-      leaf: answer.body.leaf,
+      leaf: answer.leaf,
       anchored: true,
-      proof: answer.body.proof,
-      root: answer.body.root,
+      proof: answer.proof,
+      root: answer.root,
       anchor: {
         contract,
         anchoredBy: getAddress(anchored.args.anchoredBy),

@@ -9,7 +9,7 @@ import { dirname, join } from "node:path";
 import { getAddress, numberToHex, zeroAddress, type Address, type Hex, type PublicClient } from "viem";
 import { approvalsInCall } from "./approvalsInCall.ts";
 import { canonicalJson, toJsonValue } from "./canonicalJson.ts";
-import { readContactEvidence } from "./contactEvidence.ts";
+import { readContactEvidence, type ContactLogSource } from "./contactEvidence.ts";
 import { documentsOf } from "./documentHashes.ts";
 import { EvidenceError } from "./evidenceError.ts";
 import { readLoanLogs } from "./loanLogs.ts";
@@ -38,8 +38,8 @@ export interface ExportEvidenceParameters {
   readonly blockRange?: bigint;
   /** Print the report's PDFs too, when Chromium is installed (true by default). */
   readonly pdf?: boolean;
-  /** The keeper to read the loan's contact log and its Merkle proofs from; without it, `contacts` is null. */
-  readonly keeper?: { readonly url: string; readonly token: string };
+  /** Where to read the loan's contact log and its Merkle proofs; without it, `contacts` is null. */
+  readonly contactLog?: ContactLogSource;
 }
 
 export interface ExportEvidenceReturnType {
@@ -59,7 +59,7 @@ type RawObject = Record<string, unknown>;
  * manifest.events.length; // every event of loan 7, in chain order
  */
 export async function exportEvidence(parameters: ExportEvidenceParameters): Promise<ExportEvidenceReturnType> {
-  const { client, loanId, outDir, fromBlock = 0n, blockRange, pdf = true, keeper } = parameters;
+  const { client, loanId, outDir, fromBlock = 0n, blockRange, pdf = true, contactLog } = parameters;
   const loanBook = getAddress(parameters.loanBook);
   if (existsSync(outDir) && readdirSync(outDir).length > 0) {
     throw new EvidenceError(`${outDir} is not empty: export into a new folder`);
@@ -77,11 +77,10 @@ export async function exportEvidence(parameters: ExportEvidenceParameters): Prom
   const terms = await readLoanTerms({ client, loanBook, loanId, blockNumber: head });
 
   const contacts =
-    keeper === undefined
+    contactLog === undefined
       ? null
       : await readContactEvidence({
-          keeperUrl: keeper.url,
-          token: keeper.token,
+          source: contactLog,
           loanId,
           receiptOf: (hash) => request("eth_getTransactionReceipt", [hash]),
         });
@@ -157,7 +156,7 @@ export async function exportEvidence(parameters: ExportEvidenceParameters): Prom
     documents: documentsOf(events),
     events,
     signatures,
-    contacts: contacts === null ? null : { keeper: keeper!.url, entries: contacts },
+    contacts: contacts === null ? null : { keeper: contactLog!.origin, entries: contacts },
   };
   files.set(MANIFEST_FILE, canonicalJson(manifest));
   for (const [path, bytes] of files) {

@@ -20,7 +20,7 @@ import Database from "better-sqlite3";
 import { expect } from "chai";
 import type { Express } from "express";
 import fc from "fast-check";
-import { getAddress } from "viem";
+import { createPublicClient, custom, getAddress, type PublicClient } from "viem";
 import { signWebhook, SIGNATURE_HEADER } from "../core/webhookSignature.ts";
 import { openStore, type Store } from "../adapters/store/openStore.ts";
 import { createPortfolio } from "../adapters/store/portfolio.ts";
@@ -118,6 +118,18 @@ interface FuzzRequest {
   readonly kind: string;
 }
 
+/** A JSON-RPC node of chain 31337 at block 16 with no logs: the edge of the world the package route reads. */
+const emptyChain = createPublicClient({
+  transport: custom({
+    request: async ({ method }: { method: string }) => {
+      if (method === "eth_chainId") return "0x7a69";
+      if (method === "eth_blockNumber") return "0x10";
+      if (method === "eth_getLogs") return [];
+      throw new Error(`the fuzz's node has no ${method}`);
+    },
+  }),
+}) as PublicClient;
+
 /** The routes the app serves (with `:parameters`), found in its router, and the ones written here. */
 const KNOWN_ROUTES: readonly [method: string, path: string][] = [
   ["GET", "/health"],
@@ -125,6 +137,7 @@ const KNOWN_ROUTES: readonly [method: string, path: string][] = [
   ["GET", "/api/loans"],
   ["GET", "/api/loans/:id"],
   ["GET", "/api/loans/:id/evidence"],
+  ["GET", "/api/loans/:id/evidence-package"],
   ["GET", "/api/portfolio"],
   ["POST", "/bank/webhook"],
   ["GET", "/bank/records"],
@@ -714,6 +727,7 @@ const authorisedRequest = fc.oneof(
         "/api/loans/1/evidence",
         "/api/loans/2/evidence",
         "/api/loans/3/evidence",
+        "/api/loans/1/evidence-package",
         "/api/contacts/log",
         "/api/notary/queue",
         "/api/notary/offers",
@@ -914,6 +928,15 @@ describe("API fuzz", () => {
       loanEvents: store.loanEvents,
       certificateApplications: store.certificateApplications,
       originations: { offers: store.originationOffers, loanBook: LOAN_BOOK, verifyTypedData: async () => false },
+      // The package route's node: a chain where the loan book has no logs, so an authorised export is refused (409).
+      evidencePackage: {
+        client: emptyChain,
+        loanBook: LOAN_BOOK,
+        fromBlock: 0n,
+        contactStore: store,
+        evidenceAnchor: null,
+        pdf: false,
+      },
     });
     app = http.app;
     server = await http.listen(0);

@@ -23,6 +23,7 @@ import type { Sessions } from "../adapters/store/sessions.ts";
 import type { LoanRecord } from "../adapters/store/types.ts";
 import { createPortfolioRouter } from "./portfolioRoutes.ts";
 import { createLoanEvidenceRouter } from "./loanEvidenceRoutes.ts";
+import { createEvidencePackageRouter, type CreateEvidencePackageRouterParameters } from "./evidencePackageRoutes.ts";
 import type { LoanEvents } from "../adapters/store/loanEvents.ts";
 import { createNotaryRouter } from "./notaryRoutes.ts";
 import { createOriginationRouter, type CreateOriginationRouterParameters } from "./originationRoutes.ts";
@@ -82,6 +83,8 @@ export interface CreateHttpServerParameters {
   readonly portfolio?: Pick<Portfolio, "portfolioOf">;
   /** Loans' timelines (`loanEvidenceRoutes.ts`), with `auth`; without it `GET /api/loans/:id/evidence` answers 404. */
   readonly loanEvents?: Pick<LoanEvents, "eventsOfLoan">;
+  /** The court evidence package download (`GET /api/loans/:id/evidence-package`), with sign-in configured. */
+  readonly evidencePackage?: Omit<CreateEvidencePackageRouterParameters, "auth" | "logger">;
 }
 
 export interface ListeningHttpServer {
@@ -296,6 +299,9 @@ export function createHttpServer(parameters: CreateHttpServerParameters): HttpSe
       const chain = { chainId: auth.chainId, loanBook: parameters.display?.loanBook ?? null };
       const contacts = parameters.operator?.store.contacts;
       app.use(createLoanEvidenceRouter({ readModel, loanEvents, contacts, auth: guard, chainNow, clock, ...chain }));
+    }
+    if (parameters.evidencePackage !== undefined) {
+      app.use(createEvidencePackageRouter({ ...parameters.evidencePackage, auth: guard, logger }));
     }
     const { certificateApplications } = parameters;
     if (certificateApplications !== undefined) {

@@ -44,7 +44,8 @@ const loanIdParameter = z
   .transform(BigInt)
   .refine((id) => id <= MAX_LOAN_ID);
 
-const loanIdOf = (request: Request): bigint | null => {
+/** The loan id of a `/api/loans/:id/...` request, or null when it is not one (`requireLoanAccess` answers 404). */
+export const loanIdOf = (request: Request): bigint | null => {
   const id = loanIdParameter.safeParse(request.params.id);
   return id.success ? id.data : null;
 };

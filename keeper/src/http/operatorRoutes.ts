@@ -19,13 +19,12 @@ import { z } from "zod";
 import type { Logger } from "pino";
 import { MAX_LOAN_ID } from "../core/bankPayment.ts";
 import { isValidTimeZone } from "../core/contact/contactWindow.ts";
-import { contactLeafHash, loadContactTree } from "../core/contactMerkle.ts";
 import type { Store } from "../adapters/store/openStore.ts";
 import { CONTACT_MESSAGE_STATES } from "../adapters/store/contacts.ts";
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from "../adapters/store/readModel.ts";
-import { contactEntryOfLog } from "../runtime/contactDesk.ts";
 import type { LoanRecord } from "../adapters/store/types.ts";
 import type { AuthLocals } from "./auth/requireAuth.ts";
+import { contactProofOf } from "./contactProof.ts";
 import { requireOperator, type OperatorLocals } from "./operatorAuth.ts";
 import { badRequest, DECIMAL, integerParameter } from "./validation.ts";
 
@@ -200,27 +199,11 @@ export function createOperatorRouter(parameters: CreateOperatorRouterParameters)
     const entry = id === null ? undefined : store.contacts.getContactLogEntry(id);
     if (entry === undefined) return fail(response, 404, "unknown_entry", "No contact log entry has that id");
     if (refusedLoan(response, entry.loanId, store.getLoan(entry.loanId))) return;
-    if (entry.anchorId === null) {
+    const proof = contactProofOf(store, entry, evidenceAnchor);
+    if (proof === null) {
       return fail(response, 409, "not_anchored", `Contact ${entry.id} is in a batch that is not closed yet`);
     }
-    const anchor = store.contacts.getContactAnchor(entry.anchorId)!;
-    const tree = loadContactTree(JSON.parse(anchor.tree));
-    const leafEntry = contactEntryOfLog(entry);
-    const action = store.getActionByKey(anchor.actionKey);
-    response.json({
-      entry,
-      leafValues: leafEntry,
-      leaf: contactLeafHash(leafEntry),
-      proof: tree.proofOf(leafEntry.entryId),
-      root: anchor.root,
-      batch: { firstEntry: anchor.firstEntry, lastEntry: anchor.lastEntry, count: anchor.count },
-      anchor: {
-        contract: evidenceAnchor,
-        state: action?.state ?? "unknown",
-        txHash: action?.txHash ?? null,
-        block: action?.doneBlock ?? null,
-      },
-    });
+    response.json(proof);
   });
 
   return router;

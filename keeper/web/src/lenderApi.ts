@@ -147,6 +147,10 @@ export const getPortfolio = (): Promise<PortfolioJson> => getJson("/api/portfoli
 /** Where a loan's evidence is downloaded from (a same-origin link: the session cookie goes with it). */
 export const evidencePath = (loanId: string): string => `/api/loans/${encodeURIComponent(loanId)}/evidence`;
 
+/** Where a loan's court evidence package is downloaded from (`.tar.gz`, read from the chain by the keeper). */
+export const evidencePackagePath = (loanId: string): string =>
+  `/api/loans/${encodeURIComponent(loanId)}/evidence-package`;
+
 /** A loan's evidence: what the page of the loan shows, and what it downloads. */
 export const getLoanEvidence = (loanId: string): Promise<LoanEvidenceJson> => getJson(evidencePath(loanId));
 

@@ -6,6 +6,7 @@
 import { existsSync, statSync } from "node:fs";
 import { BaseError, createPublicClient, getAddress, http, isAddress, type Address, type PublicClient } from "viem";
 import { buildConfig, ConfigError, type KeeperConfig } from "../../config.ts";
+import { keeperApiContactSource } from "../../evidence/contactEvidence.ts";
 import { EvidenceError } from "../../evidence/evidenceError.ts";
 import { exportEvidence } from "../../evidence/exportEvidence.ts";
 import type { EvidenceManifest } from "../../evidence/manifest.ts";
@@ -229,7 +230,10 @@ export function createEvidenceCommand({ env }: CreateEvidenceCommandParameters):
             fromBlock:
               request.fromBlock ?? (request.loanBook === undefined ? setting("startBlock", "--from-block N") : 0n),
             pdf: request.pdf,
-            keeper: request.keeper,
+            contactLog:
+              request.keeper === undefined
+                ? undefined
+                : keeperApiContactSource({ keeperUrl: request.keeper.url, token: request.keeper.token }),
           });
           if (pdfSkipped !== null) io.stderr.write(`note: the report is HTML only, no PDF: ${pdfSkipped}\n`);
           io.stdout.write(

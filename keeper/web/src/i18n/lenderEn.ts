@@ -94,6 +94,7 @@ export const lenderEn = {
   bankStateSuspense: "In suspense",
   bankStateRelayed: "Relayed on chain",
   downloadEvidence: "Download evidence (JSON)",
+  downloadEvidencePackage: "Court evidence package (.tar.gz)",
   contactLog: "Contact log",
 
   templateIntro:

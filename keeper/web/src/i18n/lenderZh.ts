@@ -95,6 +95,7 @@ export const lenderZh: Readonly<Record<keyof typeof lenderEn, string>> = {
   bankStateSuspense: "待认领",
   bankStateRelayed: "已上链",
   downloadEvidence: "下载证据（JSON）",
+  downloadEvidencePackage: "法院证据包（.tar.gz）",
   contactLog: "联络记录",
 
   templateIntro: "新建贷款产品。预览使用合约本身的还款计划算法；发布时由已连接的出借人钱包发送一笔交易。",

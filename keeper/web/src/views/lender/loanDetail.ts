@@ -1,10 +1,12 @@
 /**
  * `#/lender/loans/7`: one loan as the keeper holds it, from its evidence (`GET /api/loans/:id/evidence`): the terms,
  * the schedule with what was paid, the payments, and the timeline of every on-chain event with its block, time and
- * transaction; a transaction's link (`?tx=0x…`) marks its events. "Download evidence" saves the same JSON.
+ * transaction; a transaction's link (`?tx=0x…`) marks its events. "Download evidence" saves the same JSON; "Court
+ * evidence package" downloads the package read from the chain (`.tar.gz`, what `loanbook evidence export` writes).
  */
 import { h } from "../../dom.ts";
 import {
+  evidencePackagePath,
   evidencePath,
   getLoanEvidence,
   type LoanBankRecordJson,
@@ -152,6 +154,16 @@ export async function loanDetailPage(context: ViewContext, route: LenderRoute): 
           "data-testid": "evidence-download",
         },
         t("downloadEvidence"),
+      ),
+      h(
+        "a",
+        {
+          class: "button",
+          href: evidencePackagePath(loan.id),
+          download: `loan-${loan.id}-evidence.tar.gz`,
+          "data-testid": "evidence-package-download",
+        },
+        t("downloadEvidencePackage"),
       ),
       h("a", { class: "button", href: lenderHref("contacts", null, { loanId: loan.id }) }, t("contactLog")),
     ),
