@@ -1,18 +1,21 @@
 /**
- * The keeper's speed: `npm run bench:keeper -- [--loans 100000] [--lag-loans 1000] [--block-time 2] [--poll-ms 250]
- * [--skip-lag] [--json]`.
+ * The keeper's speed: `npm run bench:keeper -- [--loans 100000] [--store sqlite|postgres] [--lag-loans 1000]
+ * [--block-time 2] [--poll-ms 250] [--skip-lag] [--json]`.
  *
- * The decision pass over N stored loans (`runtime/planner.ts`): load every open loan's facts from SQLite, decode
- * them, decide (`core/decisions.ts`) and put new actions in the outbox. Measured twice on a synthetic book
- * (`keeper/syntheticBook.ts`): the first pass (every reminder and late mark of the book is new: many inserts), then
- * a steady pass after the executor has carried those out (what every pass of a running keeper does). Also the pure
- * decision time over the same views in memory, and the peak memory (max RSS) of the process.
+ * The decision pass over N stored loans (`runtime/planner.ts`) on a synthetic book (`keeper/syntheticBook.ts`,
+ * written as the follower writes loans, in batched transactions, timed). The first pass decides every loan (a
+ * keeper's first pass, or a new policy): every reminder and late mark of the book is new, many inserts, and each
+ * loan gets its next check. The executor then carries those actions out. The steady passes (median of 5) are what a
+ * running keeper does: each at the chain time by which about 1% more of the book comes due (from the stored next
+ * checks), reading only those loans through the index, deciding them and storing their actions and next checks.
+ * Also the pure decision time over views in memory (at most 100,000), and the peak memory (max RSS) of the passes.
  *
  * Then the lag (`keeper/measureLag.ts`, unless `--skip-lag`): on a local node mining a block every `--block-time`
  * seconds, with `--lag-loans` loans and the keeper as its own process polling every `--poll-ms`, the time from the
  * moment each declareDefault becomes valid to the block that mines it (median, p99; in seconds and in blocks).
  *
- * Prints figures; never fails on them. Targets: a full pass over 100,000 loans in under 1 s; lag p99 within one block.
+ * Prints figures; never fails on them. Targets: a steady pass over 1,000,000 loans with 1% due in under 2 s (SQLite);
+ * peak memory under 1 GiB; lag p99 within one block.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,14 +25,15 @@ import { parseArgs } from "node:util";
 import pino from "pino";
 import { DAY, decide } from "../keeper/src/core/decisions.ts";
 import { decodeLoanFacts, keeperFactsFrom, toLoanView } from "../keeper/src/core/loanFacts.ts";
-import { openStore } from "../keeper/src/adapters/store/openStore.ts";
+import { openStore, type Store } from "../keeper/src/adapters/store/openStore.ts";
 import { createPlanner } from "../keeper/src/runtime/planner.ts";
 import type { LagResult } from "./keeper/measureLag.ts";
-import { writeSyntheticBook } from "./keeper/syntheticBook.ts";
+import { timeWhenDue, writeSyntheticBook } from "./keeper/syntheticBook.ts";
 
 const { values } = parseArgs({
   options: {
     loans: { type: "string", default: "100000" },
+    store: { type: "string", default: "sqlite" },
     "lag-loans": { type: "string", default: "1000" },
     "block-time": { type: "string", default: "2" },
     "poll-ms": { type: "string", default: "250" },
@@ -48,12 +52,36 @@ const loans = integer("loans", 1, 10_000_000);
 const lagLoans = integer("lag-loans", 1, 5_000);
 const blockTimeSeconds = integer("block-time", 1, 60);
 const pollIntervalMs = integer("poll-ms", 10, 60_000);
+if (values.store === "postgres") {
+  console.error("bench:keeper: the PostgreSQL store is not built yet (issue 9 part 1); use --store sqlite");
+  process.exit(1);
+}
+if (values.store !== "sqlite")
+  throw new Error(`--store must be sqlite or postgres, got ${JSON.stringify(values.store)}`);
 const started = performance.now();
 
 const NOW = 20_000n * DAY;
+/** The share of the book each steady pass finds due. */
+const STEADY_SHARE = 0.01;
+/** Views held in memory at once for the decide-only figure. */
+const DECIDE_ONLY_VIEWS = 100_000;
 const dir = mkdtempSync(join(tmpdir(), "keeper-bench-"));
 const ms = (from: number) => Math.round((performance.now() - from) * 10) / 10;
 const mib = (bytes: number) => Math.round((bytes / 1_048_576) * 10) / 10;
+const median = (runs: number[]) => [...runs].sort((a, b) => a - b)[Math.floor(runs.length / 2)];
+
+/** The executor: carries out every planned action due at `now` (off-chain ones at once), a page at a time. */
+function carryOut(store: Store, now: bigint): number {
+  let done = 0;
+  for (;;) {
+    const planned = store.nextActions(10_000, now);
+    if (planned.length === 0) return done;
+    store.transaction(() => {
+      for (const action of planned) store.markAction(action.id, { state: "done", outcome: "benchmark" });
+    });
+    done += planned.length;
+  }
+}
 
 let result: Record<string, unknown>;
 try {
@@ -67,26 +95,28 @@ try {
   t = performance.now();
   const first = planner.plan(NOW, policy);
   const firstMs = ms(t);
+  carryOut(store, NOW);
 
-  // The executor carries the actions out (off-chain ones at once; the chain's appear in the facts later).
-  const planned = store.nextActions(Number.MAX_SAFE_INTEGER, NOW);
-  store.transaction(() => {
-    for (const action of planned) store.markAction(action.id, { state: "done", outcome: "benchmark" });
-  });
-
-  const steadyRuns: number[] = [];
-  let steady = first;
+  const steadyShare = Math.max(1, Math.round(loans * STEADY_SHARE));
+  const steadyRuns: { ms: number; at: bigint; loans: number; due: number; planned: number }[] = [];
+  let at = NOW;
   for (let i = 0; i < 5; i++) {
+    at = timeWhenDue(store, at, steadyShare) ?? at + DAY;
     t = performance.now();
-    steady = planner.plan(NOW + BigInt(i), policy);
-    steadyRuns.push(ms(t));
+    const pass = planner.plan(at, policy);
+    steadyRuns.push({ ms: ms(t), at, loans: pass.loans, due: pass.due, planned: pass.planned });
+    carryOut(store, at);
   }
-  steadyRuns.sort((a, b) => a - b);
+  const steadyMs = median(steadyRuns.map((run) => run.ms));
+  const peakRssMiB = mib(process.resourceUsage().maxRSS * 1024);
 
-  // The pure decisions, views already in memory.
-  const views = [...store.openLoanFacts()].map((row) =>
-    toLoanView(decodeLoanFacts(row.facts), keeperFactsFrom({ defaultedAt: row.defaultedAt, progress: undefined })),
-  );
+  // The pure decisions, views already in memory (at most DECIDE_ONLY_VIEWS of them: memory).
+  const views = store
+    .loanFactsPage(0n, DECIDE_ONLY_VIEWS)
+    .filter((row) => row.facts !== null)
+    .map((row) =>
+      toLoanView(decodeLoanFacts(row.facts!), keeperFactsFrom({ defaultedAt: row.defaultedAt, progress: undefined })),
+    );
   const decideRuns: number[] = [];
   for (let i = 0; i < 5; i++) {
     t = performance.now();
@@ -95,31 +125,38 @@ try {
     decideRuns.push(ms(t));
     if (actions < 0) throw new Error("unreachable");
   }
-  decideRuns.sort((a, b) => a - b);
   store.close();
 
   result = {
     loans,
-    openLoans: first.loans,
+    store: values.store,
     writeBookMs: writeMs,
-    firstPass: { ms: firstMs, due: first.due, planned: first.planned },
-    steadyPass: { medianMs: steadyRuns[2], minMs: steadyRuns[0], due: steady.due, planned: steady.planned },
-    decideOnly: { medianMs: decideRuns[2] },
-    peakRssMiB: mib(process.resourceUsage().maxRSS * 1024),
+    firstPass: { ms: firstMs, loans: first.loans, due: first.due, planned: first.planned },
+    steadyPass: {
+      medianMs: steadyMs,
+      minMs: Math.min(...steadyRuns.map((run) => run.ms)),
+      maxMs: Math.max(...steadyRuns.map((run) => run.ms)),
+      runs: steadyRuns.map((run) => ({ ...run, at: String(run.at) })),
+    },
+    decideOnly: { views: views.length, medianMs: median(decideRuns) },
+    peakRssMiB,
     node: process.version,
   };
   if (!values.json) {
-    const target = (value: number) => (value < 1_000 ? "PASS (< 1 s)" : "OVER (target < 1 s)");
-    console.log(
-      `Keeper decision pass over ${loans.toLocaleString("en")} stored loans (${first.loans} open), ${process.version}`,
-    );
+    const under = (value: number, limit: number, label: string) =>
+      value < limit ? `PASS (< ${label})` : `OVER (target < ${label})`;
+    const loansOf = (runs: typeof steadyRuns) => runs.map((run) => run.loans.toLocaleString("en")).join(", ");
+    console.log(`Keeper decision pass over ${loans.toLocaleString("en")} stored loans (SQLite), ${process.version}`);
     console.log(`  writing the synthetic book       ${writeMs} ms`);
-    console.log(`  first pass (${first.planned} actions new)   ${firstMs} ms  ${target(firstMs)}`);
     console.log(
-      `  steady pass (median of 5)        ${steadyRuns[2]} ms  ${target(steadyRuns[2])}  (${steady.due} due, ${steady.planned} new)`,
+      `  first pass, every loan           ${firstMs} ms  (${first.loans} loans, ${first.due} due, ${first.planned} new)`,
     );
-    console.log(`  decide() alone, views in memory  ${decideRuns[2]} ms`);
-    console.log(`  peak memory (max RSS)            ${result.peakRssMiB} MiB`);
+    console.log(
+      `  steady pass (median of 5)        ${steadyMs} ms  ${under(steadyMs, 2_000, "2 s")}  ` +
+        `(loans due: ${loansOf(steadyRuns)}; ${steadyRuns.map((run) => run.ms).join(", ")} ms)`,
+    );
+    console.log(`  decide() alone, ${views.length} views   ${median(decideRuns)} ms`);
+    console.log(`  peak memory (max RSS)            ${peakRssMiB} MiB  ${under(peakRssMiB, 1_024, "1 GiB")}`);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

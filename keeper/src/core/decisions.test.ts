@@ -839,12 +839,54 @@ describe("decisions: nextWakeUp", () => {
       now: dueDay(1),
       at: due(1) + 2n * HOUR + 1n,
     },
+    {
+      name: "reminders count the borrower's days: east of UTC (UTC+8), the window opens at local midnight",
+      loan: view({ contact: { ...base.contact, utcOffsetSeconds: 8n * HOUR } }),
+      now: START + 1n,
+      at: dueDay(1) - 8n * HOUR - 3n * DAY,
+    },
+    {
+      name: "reminders count the borrower's days: west of UTC (UTC-12), the due date is the day before",
+      loan: view({ contact: { ...base.contact, utcOffsetSeconds: -12n * HOUR } }),
+      now: START + 1n,
+      at: dueDay(1) - 3n * DAY - 12n * HOUR,
+    },
+    {
+      name: "UTC-12: due today from local midnight, half a UTC day before the due date",
+      loan: view({ contact: { ...base.contact, utcOffsetSeconds: -12n * HOUR } }),
+      now: dueDay(1) - 3n * DAY - 12n * HOUR,
+      at: dueDay(1) - 12n * HOUR,
+    },
+    { name: "paused: reminders still come", loan: base, now: START + 1n, policy: paused, at: dueDay(1) - 3n * DAY },
+    {
+      name: "a loan paid off, even with a bank payment ahead: never",
+      loan: view({ flags: FLAG_REPAID, bankRecords: [record("0x1", 5n, START + DAY)] }),
+      now: START,
+      at: null,
+    },
+    { name: "a commitment paid in full: never", loan: view(committed, { balance: 0n }), now: C[0], at: null },
+    { name: "paused: no breach of the commitment", loan: committed, now: C[0], policy: paused, at: null },
+    {
+      name: "the commitment's last installment: the breach after its grace",
+      loan: view(committed, { balance: 50n }),
+      now: C[1] + 3n * DAY + 1n,
+      at: C[2] + 3n * DAY + 1n,
+    },
   ];
   for (const { name, loan, now, policy = run, at } of wakeCases) {
     it(`${name}: ${at}`, () => {
       expect(nextWakeUp(loan, now, policy)).to.equal(at);
       const before = new Set(keys(decide(loan, now, policy)));
-      if (at === null) return;
+      if (at === null) {
+        // Never: nothing new at any later time (sampled over two years).
+        for (const later of [now + 1n, now + HOUR, now + DAY, now + 30n * DAY, now + 365n * DAY, now + 730n * DAY]) {
+          expect(
+            keys(decide(loan, later, policy)).filter((key) => !before.has(key)),
+            `at ${later}`,
+          ).to.deep.equal([]);
+        }
+        return;
+      }
       const isNew = (t: bigint) => keys(decide(loan, t, policy)).some((key) => !before.has(key));
       expect(isNew(at - 1n), "a second early").to.equal(false);
       expect(isNew(at), "at the wake-up").to.equal(true);

@@ -58,6 +58,7 @@ describe("applyMigrations", () => {
       { id: 6, name: "borrower contact" },
       { id: 7, name: "web sign-in" },
       { id: 8, name: "certificate applications and origination offers" },
+      { id: 9, name: "next check" },
     ]);
     expect(tables).to.include.members([
       "schema_migrations",

@@ -1,11 +1,15 @@
 import type Database from "better-sqlite3";
 import type { Address } from "viem";
+import { FLAGS_PAID_OFF } from "../../core/decisions.ts";
 import { fromDbAmount, toDbAmount } from "./amounts.ts";
 import type {
   InsertEventParameters,
   InsertPaymentParameters,
   InstallmentRecord,
+  LoanCheckCursor,
+  LoanFactsRow,
   LoanRecord,
+  NextCheckParameters,
   UpsertLoanParameters,
 } from "./types.ts";
 
@@ -24,6 +28,13 @@ interface LoanRow {
   stale: bigint;
   facts: string | null;
   defaulted_at: bigint | null;
+}
+
+interface FactsRow {
+  id: bigint;
+  facts: string | null;
+  defaulted_at: bigint | null;
+  next_check_at: bigint | null;
 }
 
 interface InstallmentRow {
@@ -51,6 +62,13 @@ const toLoan = (row: LoanRow): LoanRecord => ({
   defaultedAt: row.defaulted_at,
 });
 
+const toFactsRow = (row: FactsRow): LoanFactsRow => ({
+  id: row.id,
+  facts: row.facts,
+  defaultedAt: row.defaulted_at,
+  nextCheckAt: row.next_check_at,
+});
+
 const toInstallment = (row: InstallmentRow): InstallmentRecord => ({
   number: Number(row.number),
   dueTime: row.due_time,
@@ -65,17 +83,30 @@ const argsJson = (args: Readonly<Record<string, unknown>>) =>
 
 /** The keeper's view of the loans and the chain facts about them: loans, installments, events, payments. */
 export function createLoanRecords(db: Database.Database) {
+  // Stored facts are new facts: the loan is decided again at the next pass (next_check_at 0), whatever its stored
+  // time said; a loan paid off or not read is never decided (NULL) until its facts change again.
   const upsertLoanRow = db.prepare(
     `INSERT INTO loans (id, template_id, borrower, claim_holder, principal, status, stage, flags, next_due_time,
-       default_eligible_at, updated_block, stale, facts, defaulted_at)
+       default_eligible_at, updated_block, stale, facts, defaulted_at, next_check_at)
      VALUES (:id, :templateId, :borrower, :claimHolder, :principal, :status, :stage, :flags, :nextDueTime,
-       :defaultEligibleAt, :updatedBlock, 0, :facts, :defaultedAt)
+       :defaultEligibleAt, :updatedBlock, 0, :facts, :defaultedAt, :nextCheckAt)
      ON CONFLICT (id) DO UPDATE SET template_id = excluded.template_id, borrower = excluded.borrower,
        claim_holder = excluded.claim_holder, principal = excluded.principal, status = excluded.status,
        stage = excluded.stage, flags = excluded.flags, next_due_time = excluded.next_due_time,
        default_eligible_at = excluded.default_eligible_at, updated_block = excluded.updated_block, stale = 0,
-       facts = excluded.facts, defaulted_at = excluded.defaulted_at`,
+       facts = excluded.facts, defaulted_at = excluded.defaulted_at, next_check_at = excluded.next_check_at`,
   );
+  // Through loans_next_check, in (next_check_at, id) order from the cursor: a page never repeats a loan.
+  const selectDueLoans = db.prepare(
+    `SELECT id, facts, defaulted_at, next_check_at FROM loans
+     WHERE next_check_at <= :now AND (next_check_at, id) > (:afterAt, :afterId)
+     ORDER BY next_check_at, id LIMIT :limit`,
+  );
+  const selectLoanPage = db.prepare(
+    "SELECT id, facts, defaulted_at, next_check_at FROM loans WHERE id > ? ORDER BY id LIMIT ?",
+  );
+  const selectLoanFacts = db.prepare("SELECT id, facts, defaulted_at, next_check_at FROM loans WHERE id = ?");
+  const updateNextCheck = db.prepare("UPDATE loans SET next_check_at = ? WHERE id = ?");
   const selectLoan = db.prepare("SELECT * FROM loans WHERE id = ?");
   const selectStaleLoanIds = db.prepare("SELECT id FROM loans WHERE stale = 1 ORDER BY id");
   const deleteLoanRow = db.prepare("DELETE FROM loans WHERE id = ?");
@@ -125,7 +156,38 @@ export function createLoanRecords(db: Database.Database) {
         updatedBlock: loan.updatedBlock,
         facts: loan.facts ?? null,
         defaultedAt: loan.defaultedAt ?? null,
+        nextCheckAt: loan.facts == null || (loan.flags & FLAGS_PAID_OFF) !== 0 ? null : 0n,
       });
+    },
+
+    /**
+     * Up to `limit` loans whose next check is at or before chain time `now`, in order of that time then id, after
+     * `after` (null: from the first). Reads the index only: a pass over a large book touches the loans due.
+     */
+    loansDueForCheck(now: bigint, after: LoanCheckCursor | null, limit: number): LoanFactsRow[] {
+      const rows = selectDueLoans.all({
+        now,
+        afterAt: after?.nextCheckAt ?? -1n,
+        afterId: after?.id ?? 0n,
+        limit,
+      }) as FactsRow[];
+      return rows.map(toFactsRow);
+    },
+
+    /** Up to `limit` loans with an id above `afterId`, by id, whatever their next check (a full pass). */
+    loanFactsPage(afterId: bigint, limit: number): LoanFactsRow[] {
+      return (selectLoanPage.all(afterId, limit) as FactsRow[]).map(toFactsRow);
+    },
+
+    /** The loan's facts as the decision pass reads them; undefined: no such loan. */
+    loanFactsOf(id: bigint): LoanFactsRow | undefined {
+      const row = selectLoanFacts.get(id) as FactsRow | undefined;
+      return row && toFactsRow(row);
+    },
+
+    /** Stores when each loan is next to be decided. */
+    setNextChecks(checks: readonly NextCheckParameters[]): void {
+      for (const check of checks) updateNextCheck.run(check.nextCheckAt, check.id);
     },
 
     getLoan(id: bigint): LoanRecord | undefined {

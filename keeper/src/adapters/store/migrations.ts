@@ -456,6 +456,17 @@ CREATE TABLE origination_offers (
 CREATE INDEX origination_offers_borrower ON origination_offers (borrower);
 `;
 
+/**
+ * The decision pass at a million loans (issue 9): each loan's next check, the first chain time at which the keeper's
+ * decisions can ask something new of it (`nextWakeUp` in core/decisions.ts), so that a pass reads through the index
+ * only the loans with something due. NULL: never, until its facts change (closed, paid off, or not yet read). Every
+ * loan starts at 0 (decide it on the next pass): a store from before this migration is decided in full once.
+ */
+const nextCheck = `
+ALTER TABLE loans ADD COLUMN next_check_at INTEGER DEFAULT 0;
+CREATE INDEX loans_next_check ON loans (next_check_at) WHERE next_check_at IS NOT NULL;
+`;
+
 /** Every migration, in order. Append only. */
 export const migrations: readonly Migration[] = [
   { id: 1, name: "initial schema", sql: initialSchema },
@@ -466,4 +477,5 @@ export const migrations: readonly Migration[] = [
   { id: 6, name: "borrower contact", sql: borrowerContact },
   { id: 7, name: "web sign-in", sql: webSignIn },
   { id: 8, name: "certificate applications and origination offers", sql: certificateApplications },
+  { id: 9, name: "next check", sql: nextCheck },
 ];

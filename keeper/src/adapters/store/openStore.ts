@@ -23,6 +23,9 @@ import type {
   RollbackResult,
   TransactionRecord,
   UpsertLoanParameters,
+  LoanCheckCursor,
+  LoanFactsRow,
+  NextCheckParameters,
   BankRecordPage,
   BankRecordRow,
   InsertBankRecordParameters,
@@ -80,6 +83,17 @@ export interface Store {
   openLoanFacts(): IterableIterator<{ id: bigint; facts: string; defaultedAt: bigint | null }>;
   /** Every loan id the store follows. */
   loanIds(): bigint[];
+  /**
+   * Up to `limit` loans whose next check is at or before chain time `now`, by that time then id, after `after` (null:
+   * from the first); through an index, so a pass reads only the loans with something due.
+   */
+  loansDueForCheck(now: bigint, after: LoanCheckCursor | null, limit: number): LoanFactsRow[];
+  /** Up to `limit` loans with an id above `afterId`, by id, whatever their next check (a full decision pass). */
+  loanFactsPage(afterId: bigint, limit: number): LoanFactsRow[];
+  /** One loan's facts as the decision pass reads them; undefined: no such loan. */
+  loanFactsOf(id: bigint): LoanFactsRow | undefined;
+  /** Stores when each loan is next to be decided (null: never, until its facts change). */
+  setNextChecks(checks: readonly NextCheckParameters[]): void;
 
   /** Plans each action once per key, in one transaction; returns how many were new. */
   planActions(actions: readonly PlanActionParameters[]): number;
@@ -95,6 +109,8 @@ export interface Store {
   markCarried(hash: Hash, actionId: number, skipped: string | null): void;
   /** Per loan and off-chain action kind, the highest installment done (what `ContactFacts` needs). */
   contactProgress(): Map<bigint, Map<string, number>>;
+  /** `contactProgress` of one loan (undefined: nothing done), through the loan's actions only. */
+  contactProgressOf(loanId: bigint): Map<string, number> | undefined;
   markAction(id: number, update: MarkActionParameters): void;
   recordTransaction(tx: RecordTransactionParameters): void;
   markTransaction(hash: Hash, update: MarkTransactionParameters): void;
@@ -197,6 +213,12 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
      WHERE state = 'done' AND kind IN ('remindBeforeDue', 'remindDueToday', 'remindLate1', 'remindLate7', 'markLate')
      GROUP BY loan_id, kind`,
   );
+  const selectContactProgressOf = db.prepare(
+    `SELECT kind, MAX(installment) AS installment FROM actions
+     WHERE loan_id = ? AND state = 'done'
+       AND kind IN ('remindBeforeDue', 'remindDueToday', 'remindLate1', 'remindLate7', 'markLate')
+     GROUP BY kind`,
+  );
 
   return {
     transaction<T>(fn: () => T): T {
@@ -235,6 +257,10 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
       for (const row of rows) yield { id: row.id, facts: row.facts, defaultedAt: row.defaulted_at };
     },
     loanIds: () => (selectLoanIds.all() as { id: bigint }[]).map((row) => row.id),
+    loansDueForCheck: loans.loansDueForCheck,
+    loanFactsPage: loans.loanFactsPage,
+    loanFactsOf: loans.loanFactsOf,
+    setNextChecks: (checks) => db.transaction(() => loans.setNextChecks(checks))(),
 
     enqueueAction: (action) => db.transaction(() => outbox.enqueueAction(action, now()))(),
     getAction: outbox.getAction,
@@ -256,6 +282,11 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
         kinds.set(row.kind, Number(row.installment));
       }
       return progress;
+    },
+    contactProgressOf(loanId) {
+      const rows = selectContactProgressOf.all(loanId) as { kind: string; installment: bigint }[];
+      if (rows.length === 0) return undefined;
+      return new Map(rows.map((row) => [row.kind, Number(row.installment)]));
     },
     markAction: (id, update) => outbox.markAction(id, update, now()),
     recordTransaction: (tx) => db.transaction(() => outbox.recordTransaction(tx, now()))(),

@@ -45,6 +45,29 @@ export interface UpsertLoanParameters {
   readonly defaultedAt?: bigint | null;
 }
 
+/**
+ * A loan as the decision pass reads it (`runtime/planner.ts`): its chain facts (null: not read yet) and when it is
+ * next to be decided (null: never, until its facts change; 0: at the next pass).
+ */
+export interface LoanFactsRow {
+  readonly id: bigint;
+  readonly facts: string | null;
+  readonly defaultedAt: bigint | null;
+  readonly nextCheckAt: bigint | null;
+}
+
+/** Where a page of loans due for a check ended: the next page starts after this (time, id). */
+export interface LoanCheckCursor {
+  readonly nextCheckAt: bigint;
+  readonly id: bigint;
+}
+
+/** A loan's next check, as the decision pass stores it after deciding the loan (null: never). */
+export interface NextCheckParameters {
+  readonly id: bigint;
+  readonly nextCheckAt: bigint | null;
+}
+
 export interface LoanRecord extends UpsertLoanParameters {
   readonly facts: string | null;
   readonly defaultedAt: bigint | null;
