@@ -107,6 +107,16 @@ describe("buildConfig", () => {
     }
   });
 
+  it("the store: a SQLite path or a PostgreSQL URL without a password (PGPASSWORD holds it)", () => {
+    const url = "postgres://keeper@db.internal:5432/keeper";
+    expect(buildConfig({ env: { KEEPER_DB_PATH: url } }).dbPath).to.equal(url);
+    expect(() => buildConfig({ env: { KEEPER_DB_PATH: "postgres://keeper:hunter2@db.internal/keeper" } }))
+      .to.throw(ConfigError)
+      .with.property("message")
+      .that.matches(/dbPath \(KEEPER_DB_PATH.*must not hold a password: set PGPASSWORD instead/)
+      .and.not.include("hunter2");
+  });
+
   it("contact settings: quiet hours, zone and the webhook channel, each checked", () => {
     const config = buildConfig({
       env: {

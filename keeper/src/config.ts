@@ -249,6 +249,15 @@ const httpUrl = z
   .url({ message: "must be an http(s) URL" })
   .refine((url) => URL.canParse(url) && /^https?:$/.test(new URL(url).protocol), { message: "must be an http(s) URL" });
 
+/**
+ * The store: a SQLite file path, or a PostgreSQL database's `postgres://user@host:port/db` URL shared by several
+ * keepers. Never a password in it (the setting is not secret, and may be logged): `pg` reads `PGPASSWORD`.
+ */
+const database = text("must be a SQLite file path or a postgres:// URL").refine(
+  (value) => !/^postgres(ql)?:\/\//i.test(value) || (URL.canParse(value) && new URL(value).password === ""),
+  { message: "must not hold a password: set PGPASSWORD instead" },
+);
+
 const address = z
   .string({ message: "must be a 0x address (40 hex digits)" })
   .regex(HEX_ADDRESS, { message: "must be a 0x address (40 hex digits)" })
@@ -292,7 +301,7 @@ const fields = {
       }),
     ),
   },
-  dbPath: { env: "KEEPER_DB_PATH", secret: false, schema: text("must be a file path") },
+  dbPath: { env: "KEEPER_DB_PATH", secret: false, schema: database },
   confirmations: { env: "KEEPER_CONFIRMATIONS", secret: false, schema: integer(0, 64) },
   httpHost: { env: "KEEPER_HTTP_HOST", secret: false, schema: text("must be a host name or IP address") },
   httpPort: { env: "KEEPER_HTTP_PORT", secret: false, schema: integer(0, 65_535) },
@@ -609,7 +618,13 @@ function toConfigIssues(issue: z.ZodIssue, raw: Map<Field, RawValue>): ConfigIss
   return [issueFor(field, given?.source, `${issue.message}${got}`)];
 }
 
+/** A bad value as an error message shows it, a password in a URL masked (`postgres://keeper:***@db/keeper`). */
 function show(value: unknown): string {
+  if (typeof value === "string" && URL.canParse(value) && new URL(value).password !== "") {
+    const url = new URL(value);
+    url.password = "***";
+    value = url.toString();
+  }
   const json = JSON.stringify(value) ?? String(value);
   return json.length > 80 ? `${json.slice(0, 77)}...` : json;
 }

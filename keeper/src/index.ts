@@ -16,6 +16,7 @@ import { createLogger, type Logger } from "./runtime/logger.ts";
 import type { LocalChain } from "./adapters/chain/localChain.ts";
 import { createLoanReader } from "./adapters/chain/loanReader.ts";
 import { openStore, type Store } from "./adapters/store/openStore.ts";
+import { isPostgresUrl } from "./adapters/store/postgres/openPostgresDatabase.ts";
 import { createFollower } from "./runtime/follower.ts";
 import { createPlanner } from "./runtime/planner.ts";
 import { createExecutor } from "./runtime/executor.ts";
@@ -64,6 +65,10 @@ export async function startKeeper(config: KeeperConfig, logger: Logger): Promise
     let evidenceAnchor = config.evidenceAnchorAddress;
     let startBlock = config.startBlock;
     if (config.mode === "embedded") {
+      if (isPostgresUrl(config.dbPath)) {
+        const problem = "must be a SQLite file path in embedded mode (a new chain each run, a new file with it)";
+        throw new ConfigError([{ field: "dbPath", envVar: "KEEPER_DB_PATH", source: undefined, problem }]);
+      }
       // Hardhat and Ignition are loaded only here: following a real chain needs neither.
       const { startLocalChain } = await import("./adapters/chain/localChain.ts");
       const { deployLocalStack } = await import("./adapters/chain/deployLocalStack.ts");
@@ -103,7 +108,9 @@ export async function startKeeper(config: KeeperConfig, logger: Logger): Promise
     const account = privateKeyToAccount(config.privateKey);
     const bankSigner = privateKeyToAccount(config.bankSignerKey as Hex);
 
-    if (config.dbPath !== ":memory:") mkdirSync(dirname(config.dbPath), { recursive: true });
+    if (config.dbPath !== ":memory:" && !isPostgresUrl(config.dbPath)) {
+      mkdirSync(dirname(config.dbPath), { recursive: true });
+    }
     store = openStore(config.dbPath);
     const reader = createLoanReader({ client, loanBook });
     const follower = createFollower({

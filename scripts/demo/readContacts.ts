@@ -1,10 +1,10 @@
 /**
  * What the keeper's contact desk did in a run, read back for the summary and the end-to-end checks: its messages
  * (`contact_messages`), its contact log with each entry's batch (`contact_log`, `contact_anchors` and the batch's
- * `anchorContactLog` action), and the letters file its letters channel wrote. The database is opened read-only.
+ * `anchorContactLog` action), and the letters file its letters channel wrote. A SQLite database is opened read-only.
  */
 import { existsSync, readFileSync } from "node:fs";
-import Database from "better-sqlite3";
+import { openSqlDatabase } from "../../keeper/src/adapters/store/openSqlDatabase.ts";
 import type { Hash } from "viem";
 import type { ContactMessageState } from "../../keeper/src/adapters/store/contacts.ts";
 
@@ -67,12 +67,11 @@ export interface ContactFacts {
  * const facts = readContacts({ dbPath, lettersPath: lettersPathOf(dbPath) });
  */
 export function readContacts({ dbPath, lettersPath }: { dbPath: string; lettersPath: string }): ContactFacts {
-  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  const { db, close } = openSqlDatabase(dbPath);
   let messages: ContactMessageFact[];
   let log: ContactLogFact[];
   let anchors: ContactAnchorFact[];
   try {
-    db.defaultSafeIntegers(true);
     messages = (
       db
         .prepare(
@@ -150,7 +149,7 @@ export function readContacts({ dbPath, lettersPath }: { dbPath: string; lettersP
       doneBlock: row.done_block,
     }));
   } finally {
-    db.close();
+    close();
   }
 
   const letters: LetterFact[] = [];

@@ -7,7 +7,9 @@
  * oldest waited a (simulated) day. The borrowers' contact details are the caller's to set (`borrowerContacts.ts`).
  */
 import { mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { isPostgresUrl } from "../../keeper/src/adapters/store/postgres/openPostgresDatabase.ts";
 import {
   freePort,
   startKeeperProcess,
@@ -21,7 +23,10 @@ import { createKeeperLink, type KeeperLink } from "./keeperLink.ts";
 
 export interface StartDemoKeeperParameters {
   readonly world: World;
-  /** The keeper's SQLite database: deleted first (it would describe another chain), unless `keepDatabase`. */
+  /**
+   * The keeper's store: a SQLite file, deleted first (it would describe another chain) unless `keepDatabase`; or a
+   * `postgres://` URL naming a database the caller made fresh for this world.
+   */
   readonly dbPath: string;
   /** Restart on the database a killed keeper left (the crash test). */
   readonly keepDatabase?: boolean;
@@ -51,8 +56,15 @@ const STOP_GRACE_MS = 10_000;
 const ANCHOR_BATCH_SIZE = 64;
 const ANCHOR_MAX_AGE_SECONDS = 86_400;
 
-/** The letters file of the keeper whose database is `dbPath`. */
-export const lettersPathOf = (dbPath: string): string => join(dirname(dbPath), "letters.jsonl");
+/**
+ * The letters file of the keeper whose store is `dbPath`: beside a SQLite file; for a PostgreSQL database, in the
+ * system's temporary folder under the database's host, port and name.
+ */
+export const lettersPathOf = (dbPath: string): string => {
+  if (!isPostgresUrl(dbPath)) return join(dirname(dbPath), "letters.jsonl");
+  const url = new URL(dbPath);
+  return join(tmpdir(), "keeper-letters", `${url.hostname}-${url.port}${url.pathname.replace(/\//g, "-")}.jsonl`);
+};
 
 /**
  * @example
@@ -61,10 +73,11 @@ export const lettersPathOf = (dbPath: string): string => join(dirname(dbPath), "
  */
 export async function startDemoKeeper(parameters: StartDemoKeeperParameters): Promise<DemoKeeper> {
   const { world, dbPath, logFile } = parameters;
-  mkdirSync(dirname(dbPath), { recursive: true });
   const lettersPath = lettersPathOf(dbPath);
+  mkdirSync(dirname(lettersPath), { recursive: true });
   if (!parameters.keepDatabase) {
-    for (const suffix of ["", "-wal", "-shm"]) rmSync(`${dbPath}${suffix}`, { force: true });
+    if (!isPostgresUrl(dbPath))
+      for (const suffix of ["", "-wal", "-shm"]) rmSync(`${dbPath}${suffix}`, { force: true });
     rmSync(lettersPath, { force: true });
     if (logFile !== undefined) rmSync(logFile, { force: true });
   }

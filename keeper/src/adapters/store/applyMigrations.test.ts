@@ -59,6 +59,7 @@ describe("applyMigrations", () => {
       { id: 7, name: "web sign-in" },
       { id: 8, name: "certificate applications and origination offers" },
       { id: 9, name: "next check" },
+      { id: 10, name: "transaction order" },
     ]);
     expect(tables).to.include.members([
       "schema_migrations",
@@ -290,8 +291,8 @@ describe("migration 2: keeper service", () => {
       expect(db.prepare("SELECT count(*) FROM sqlite_schema WHERE sql LIKE '%_v1%'").pluck().get()).to.equal(0);
 
       const link = db.prepare("INSERT INTO transaction_actions (tx_hash, action_id) VALUES (?, ?)");
-      expect(() => link.run("0xt1", 99)).to.throw("FOREIGN KEY");
-      expect(() => link.run("0xnone", 2)).to.throw("FOREIGN KEY");
+      expect(() => link.run("0xt1", 99)).to.throw(/foreign key/i);
+      expect(() => link.run("0xnone", 2)).to.throw(/foreign key/i);
       // Deleting an action still removes its links.
       db.prepare("DELETE FROM actions WHERE id = 3").run();
       expect(db.prepare("SELECT count(*) FROM transaction_actions").pluck().get()).to.equal(1);
@@ -331,6 +332,30 @@ describe("migration 2: keeper service", () => {
         payload: {},
       }).action,
     ).to.include({ id: 1, state: "planned" });
+    store.close();
+  });
+});
+
+describe("migration 10: transaction order", () => {
+  it("numbers the transactions held in the order SQLite stored them, and a new one after them", () => {
+    const path = newPath();
+    const db = new Database(path);
+    applyMigrations(db, { migrations: migrations.slice(0, 9), now });
+    const insert = db.prepare(
+      `INSERT INTO transactions (hash, account, nonce, gas_limit, max_fee_per_gas, max_priority_fee_per_gas, state,
+         sent_block, created_at_ms, updated_at_ms) VALUES (?, '0xk', 1, '1', '1', '1', 'sent', 1, 5, 5)`,
+    );
+    for (const hash of ["0xc", "0xa", "0xb"]) insert.run(hash);
+    db.close();
+
+    const store = openStore(path, { now });
+    const gas = { gasLimit: 1n, maxFeePerGas: 1n, maxPriorityFeePerGas: 1n };
+    store.recordTransaction({
+      ...{ hash: "0xd", account: "0xk", nonce: 1, sentBlock: 2n, raw: "0x02", functionName: "repay", actionIds: [] },
+      ...gas,
+    });
+    // The same nonce and time: the order they were recorded in decides, as rowid did.
+    expect(store.transactionsAtNonce("0xk", 1).map((tx) => tx.hash)).to.deep.equal(["0xc", "0xa", "0xb", "0xd"]);
     store.close();
   });
 });

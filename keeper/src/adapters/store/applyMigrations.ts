@@ -1,5 +1,5 @@
-import type Database from "better-sqlite3";
 import type { Migration } from "./migrations.ts";
+import type { SqlDatabase } from "./sqlDatabase.ts";
 
 export interface ApplyMigrationsParameters {
   readonly migrations: readonly Migration[];
@@ -17,12 +17,18 @@ export class MigrationError extends Error {
   override name = "MigrationError";
 }
 
-function checkList(migrations: readonly Migration[]): void {
+/**
+ * The list's ids must follow each other from its first: 1 for SQLite's whole history, the baseline it starts at for
+ * a database that begins at a later schema (PostgreSQL, `postgres/postgresSchema.ts`).
+ */
+function checkList(migrations: readonly Migration[]): number {
+  const first = migrations[0]?.id ?? 1;
   migrations.forEach((migration, index) => {
-    if (migration.id !== index + 1) {
-      throw new MigrationError(`Migration "${migration.name}" has id ${migration.id}, expected ${index + 1}`);
+    if (migration.id !== first + index) {
+      throw new MigrationError(`Migration "${migration.name}" has id ${migration.id}, expected ${first + index}`);
     }
   });
+  return first;
 }
 
 /**
@@ -34,18 +40,19 @@ function checkList(migrations: readonly Migration[]): void {
  * @example
  * applyMigrations(db, { migrations, now: Date.now }); // [1] on a new file, [] after
  */
-export function applyMigrations(db: Database.Database, parameters: ApplyMigrationsParameters): number[] {
+export function applyMigrations(db: SqlDatabase, parameters: ApplyMigrationsParameters): number[] {
   const { migrations, now } = parameters;
-  checkList(migrations);
+  const first = checkList(migrations);
+  // BIGINT: an INTEGER in SQLite, and 64 bits (a time in ms) in PostgreSQL.
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    id INTEGER PRIMARY KEY,
+    id BIGINT PRIMARY KEY,
     name TEXT NOT NULL,
-    applied_at_ms INTEGER NOT NULL
+    applied_at_ms BIGINT NOT NULL
   )`);
   const appliedRows = db.prepare("SELECT id, name FROM schema_migrations ORDER BY id").safeIntegers(true).all();
   (appliedRows as AppliedRow[]).forEach((row, index) => {
-    if (Number(row.id) !== index + 1) {
-      throw new MigrationError(`Database has migration ${row.id} where ${index + 1} was expected`);
+    if (Number(row.id) !== first + index) {
+      throw new MigrationError(`Database has migration ${row.id} where ${first + index} was expected`);
     }
     const known = migrations[index];
     if (known === undefined) {

@@ -1,4 +1,4 @@
-import type Database from "better-sqlite3";
+import type { SqlDatabase } from "./sqlDatabase.ts";
 import type { Hash } from "viem";
 import { fromDbAmount, toDbAmount } from "./amounts.ts";
 import type {
@@ -40,7 +40,7 @@ const toRecord = (row: Row): BankRecordRow => ({
 });
 
 /** Payments banks reported: stored once per bank reference, matched to a loan, relayed on chain once. */
-export function createBankRecords(db: Database.Database) {
+export function createBankRecords(db: SqlDatabase) {
   const insert = db.prepare(
     `INSERT INTO bank_records (source, bank_reference, loan_reference, loan_id, amount, paid_at, raw_payload, state,
        reason, received_at_ms, updated_at_ms)
@@ -52,9 +52,11 @@ export function createBankRecords(db: Database.Database) {
     "SELECT DISTINCT loan_id FROM bank_records WHERE state = 'matched' ORDER BY loan_id",
   );
   const selectPage = db.prepare(
-    `SELECT * FROM bank_records WHERE (:state IS NULL OR state = :state) ORDER BY id DESC LIMIT :limit OFFSET :offset`,
+    `SELECT * FROM bank_records WHERE (CAST(:state AS TEXT) IS NULL OR state = :state) ORDER BY id DESC LIMIT :limit OFFSET :offset`,
   );
-  const selectCount = db.prepare("SELECT COUNT(*) AS total FROM bank_records WHERE (:state IS NULL OR state = :state)");
+  const selectCount = db.prepare(
+    "SELECT COUNT(*) AS total FROM bank_records WHERE (CAST(:state AS TEXT) IS NULL OR state = :state)",
+  );
   const updateRelayed = db.prepare(
     "UPDATE bank_records SET state = 'relayed', relay_tx = ?, updated_at_ms = ? WHERE bank_reference = ?",
   );

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type Database from "better-sqlite3";
+import type { SqlDatabase } from "./sqlDatabase.ts";
 import type {
   BankQuarantinePage,
   BankQuarantineRow,
@@ -69,7 +69,7 @@ const toQuarantine = (row: QuarantineRow): BankQuarantineRow => ({
 });
 
 /** Imported bank statements, and the quarantine of entries that could not be stored as payments. */
-export function createBankStatements(db: Database.Database) {
+export function createBankStatements(db: SqlDatabase) {
   const insertStatement = db.prepare(
     `INSERT INTO bank_statements (source, format, statement_id, account, file_name, file_sha256, entries, stored,
        matched, duplicates, conflicts, quarantined, ignored, imported_at_ms)
@@ -84,11 +84,11 @@ export function createBankStatements(db: Database.Database) {
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, origin_ref, position, raw_sha256) DO NOTHING`,
   );
   const selectQuarantinePage = db.prepare(
-    `SELECT * FROM bank_quarantine WHERE (:source IS NULL OR source = :source) ORDER BY id DESC LIMIT :limit
+    `SELECT * FROM bank_quarantine WHERE (CAST(:source AS TEXT) IS NULL OR source = :source) ORDER BY id DESC LIMIT :limit
      OFFSET :offset`,
   );
   const selectQuarantineCount = db.prepare(
-    "SELECT COUNT(*) AS total FROM bank_quarantine WHERE (:source IS NULL OR source = :source)",
+    "SELECT COUNT(*) AS total FROM bank_quarantine WHERE (CAST(:source AS TEXT) IS NULL OR source = :source)",
   );
 
   return {

@@ -3,14 +3,14 @@
  * like any other), and the keeper moves a matched record back to suspense when the chain refuses to credit it (a
  * payment above what the loan owes, a loan already paid off), with the reason, for an operator to refund or assign.
  */
-import type Database from "better-sqlite3";
+import type { SqlDatabase } from "./sqlDatabase.ts";
 
 export type AssignBankRecordResult =
   | { readonly kind: "assigned" }
   | { readonly kind: "notFound" }
   | { readonly kind: "wrongState"; readonly state: string };
 
-export function createBankSuspense(db: Database.Database) {
+export function createBankSuspense(db: SqlDatabase) {
   const selectState = db.prepare("SELECT state FROM bank_records WHERE id = ?");
   const assign = db.prepare(
     `UPDATE bank_records SET state = 'matched', loan_id = ?, loan_reference = ?, assigned_by = ?, assigned_at_ms = ?,

@@ -3,7 +3,7 @@
  * the lender applies with (the notarized debt instrument, the proof of default, the borrower's identity proof), who
  * applied and when (wall clock, ms). Only hashes: the documents themselves stay with the lender and the notary.
  */
-import type Database from "better-sqlite3";
+import type { SqlDatabase } from "./sqlDatabase.ts";
 import type { Hex } from "viem";
 
 export interface CertificateDocuments {
@@ -46,7 +46,7 @@ const fromRow = (row: ApplicationRow): CertificateApplication => ({
 });
 
 /** The applications over `db` (safeIntegers on, as the store opens it). */
-export function createCertificateApplications(db: Database.Database): CertificateApplications {
+export function createCertificateApplications(db: SqlDatabase): CertificateApplications {
   const upsert = db.prepare(
     `INSERT INTO certificate_applications
        (loan_id, debt_instrument_hash, default_proof_hash, identity_proof_hash, applied_by, applied_at_ms)

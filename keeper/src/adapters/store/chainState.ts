@@ -1,4 +1,4 @@
-import type Database from "better-sqlite3";
+import type { SqlDatabase } from "./sqlDatabase.ts";
 import type { Hash } from "viem";
 import type { BlockRecord, Checkpoint, RollbackResult } from "./types.ts";
 
@@ -25,7 +25,7 @@ export class ChainStateError extends Error {
  * Where the keeper is on the chain (checkpoint, processed blocks) and the reorg rollback. Runs inside the caller's
  * transaction when there is one; `rollbackTo` opens its own otherwise.
  */
-export function createChainState(db: Database.Database) {
+export function createChainState(db: SqlDatabase) {
   const selectCheckpoint = db.prepare("SELECT block_number, block_hash FROM chain_checkpoint WHERE id = 1");
   const upsertCheckpoint = db.prepare(
     `INSERT INTO chain_checkpoint (id, block_number, block_hash) VALUES (1, ?, ?)

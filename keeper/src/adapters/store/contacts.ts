@@ -4,7 +4,7 @@
  * log. Times named `*_ms` are the keeper's wall clock; `not_before` and `sent_at` are chain time (seconds), the
  * keeper's clock for every rule.
  */
-import type Database from "better-sqlite3";
+import type { SqlDatabase } from "./sqlDatabase.ts";
 import type { Address, Hash } from "viem";
 
 export type ContactLocale = "zh" | "en";
@@ -180,7 +180,7 @@ const LOG_COLUMNS = `id, message_id, loan_id, borrower, template, channel, recip
   anchor_id`;
 
 /** The contact tables (migration 6). */
-export function createContacts(db: Database.Database) {
+export function createContacts(db: SqlDatabase) {
   const upsertContact = db.prepare(
     `INSERT INTO borrower_contacts (borrower, time_zone, locale, channel, recipient, updated_at_ms)
      VALUES (?, ?, ?, ?, ?, ?)
@@ -198,12 +198,12 @@ export function createContacts(db: Database.Database) {
     "SELECT * FROM contact_messages WHERE state = 'waiting' AND not_before <= ? ORDER BY not_before, id LIMIT ?",
   );
   const selectMessages = db.prepare(
-    `SELECT * FROM contact_messages WHERE (:state IS NULL OR state = :state) AND (:loan IS NULL OR loan_id = :loan)
+    `SELECT * FROM contact_messages WHERE (CAST(:state AS TEXT) IS NULL OR state = :state) AND (CAST(:loan AS BIGINT) IS NULL OR loan_id = :loan)
      ORDER BY id DESC LIMIT :limit OFFSET :offset`,
   );
   const countMessages = db.prepare(
     `SELECT COUNT(*) AS total FROM contact_messages
-     WHERE (:state IS NULL OR state = :state) AND (:loan IS NULL OR loan_id = :loan)`,
+     WHERE (CAST(:state AS TEXT) IS NULL OR state = :state) AND (CAST(:loan AS BIGINT) IS NULL OR loan_id = :loan)`,
   );
   const countByState = db.prepare("SELECT state, COUNT(*) AS n FROM contact_messages GROUP BY state");
   const updateWait = db.prepare(
@@ -223,7 +223,8 @@ export function createContacts(db: Database.Database) {
   const insertLog = db.prepare(
     `INSERT INTO contact_log (loan_id, borrower, channel, template, content_hash, state, sent_at_ms, created_at_ms,
        message_id, sent_at, recipient_hash)
-     VALUES (?, ?, ?, ?, ?, 'sent', ?, ?, ?, ?, ?)`,
+     VALUES (?, ?, ?, ?, ?, 'sent', ?, ?, ?, ?, ?)
+     RETURNING id`,
   );
   const selectSentTimes = db.prepare(
     "SELECT sent_at FROM contact_log WHERE borrower = ? AND sent_at >= ? AND sent_at IS NOT NULL ORDER BY sent_at",
@@ -237,7 +238,8 @@ export function createContacts(db: Database.Database) {
   );
   const insertAnchor = db.prepare(
     `INSERT INTO contact_anchors (root, first_entry, last_entry, count, tree, action_key, created_at_ms)
-     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+     VALUES (?, ?, ?, ?, ?, ?, ?)
+     RETURNING id`,
   );
   const setAnchor = db.prepare(
     "UPDATE contact_log SET anchor_id = ? WHERE id BETWEEN ? AND ? AND anchor_id IS NULL AND message_id IS NOT NULL",
@@ -350,18 +352,20 @@ export function createContacts(db: Database.Database) {
     recordContactSent(message: ContactMessage, sentAt: bigint, nowMs: number): number {
       updateEnd.run("sent", null, nowMs, message.id);
       return Number(
-        insertLog.run(
-          message.loanId,
-          message.borrower.toLowerCase(),
-          message.channel,
-          message.kind,
-          message.contentHash,
-          nowMs,
-          nowMs,
-          message.id,
-          sentAt,
-          message.recipientHash,
-        ).lastInsertRowid,
+        (
+          insertLog.get(
+            message.loanId,
+            message.borrower.toLowerCase(),
+            message.channel,
+            message.kind,
+            message.contentHash,
+            nowMs,
+            nowMs,
+            message.id,
+            sentAt,
+            message.recipientHash,
+          ) as { id: bigint }
+        ).id,
       );
     },
 
@@ -387,15 +391,17 @@ export function createContacts(db: Database.Database) {
     /** Stores a batch and puts its entries (ids `firstEntry`..`lastEntry`) in it; returns the batch id. */
     insertContactAnchor(anchor: Omit<ContactAnchor, "id" | "createdAtMs">, nowMs: number): number {
       const id = Number(
-        insertAnchor.run(
-          anchor.root,
-          anchor.firstEntry,
-          anchor.lastEntry,
-          anchor.count,
-          anchor.tree,
-          anchor.actionKey,
-          nowMs,
-        ).lastInsertRowid,
+        (
+          insertAnchor.get(
+            anchor.root,
+            anchor.firstEntry,
+            anchor.lastEntry,
+            anchor.count,
+            anchor.tree,
+            anchor.actionKey,
+            nowMs,
+          ) as { id: bigint }
+        ).id,
       );
       const placed = setAnchor.run(id, anchor.firstEntry, anchor.lastEntry).changes;
       if (placed !== anchor.count) {

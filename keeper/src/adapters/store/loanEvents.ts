@@ -3,7 +3,7 @@
  * it sits on chain (block number and hash, transaction hash, log index) and its block's time. Read-only, for the
  * lender's loan page and the evidence export.
  */
-import type Database from "better-sqlite3";
+import type { SqlDatabase } from "./sqlDatabase.ts";
 import type { Address, Hash } from "viem";
 
 /** One log of the loan's timeline. */
@@ -47,7 +47,7 @@ const MAX_SQLITE_INTEGER = 2n ** 63n - 1n;
  * const timeline = createLoanEvents(db).eventsOfLoan(7n);
  * timeline[0]; // { name: "LoanOriginated", blockNumber: 12n, blockHash: "0x…", timestamp: 1767279600n, … }
  */
-export function createLoanEvents(db: Database.Database): LoanEvents {
+export function createLoanEvents(db: SqlDatabase): LoanEvents {
   // The block's time only from the very block the log was in (same hash): never a reorganised one's.
   const selectEvents = db.prepare(
     `SELECT e.block_number, e.block_hash, b.timestamp, e.tx_hash, e.log_index, e.address, e.name, e.args

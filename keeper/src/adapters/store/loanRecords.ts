@@ -1,4 +1,4 @@
-import type Database from "better-sqlite3";
+import type { SqlDatabase } from "./sqlDatabase.ts";
 import type { Address } from "viem";
 import { FLAGS_PAID_OFF } from "../../core/decisions.ts";
 import { fromDbAmount, toDbAmount } from "./amounts.ts";
@@ -82,7 +82,7 @@ const argsJson = (args: Readonly<Record<string, unknown>>) =>
   JSON.stringify(args, (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value));
 
 /** The keeper's view of the loans and the chain facts about them: loans, installments, events, payments. */
-export function createLoanRecords(db: Database.Database) {
+export function createLoanRecords(db: SqlDatabase) {
   // Stored facts are new facts: the loan is decided again at the next pass (next_check_at 0), whatever its stored
   // time said; a loan paid off or not read is never decided (NULL) until its facts change again.
   const upsertLoanRow = db.prepare(

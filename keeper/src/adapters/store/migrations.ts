@@ -467,6 +467,16 @@ ALTER TABLE loans ADD COLUMN next_check_at INTEGER DEFAULT 0;
 CREATE INDEX loans_next_check ON loans (next_check_at) WHERE next_check_at IS NOT NULL;
 `;
 
+/**
+ * The order transactions were recorded in, as a column: SQLite's implicit rowid gave it, and PostgreSQL has none
+ * (issue 9: the same SQL on both). A new transaction takes the next number (`outbox.ts`).
+ */
+export const transactionOrder = `
+ALTER TABLE transactions ADD COLUMN seq INTEGER;
+UPDATE transactions SET seq = rowid;
+CREATE UNIQUE INDEX transactions_seq ON transactions (seq);
+`;
+
 /** Every migration, in order. Append only. */
 export const migrations: readonly Migration[] = [
   { id: 1, name: "initial schema", sql: initialSchema },
@@ -478,4 +488,5 @@ export const migrations: readonly Migration[] = [
   { id: 7, name: "web sign-in", sql: webSignIn },
   { id: 8, name: "certificate applications and origination offers", sql: certificateApplications },
   { id: 9, name: "next check", sql: nextCheck },
+  { id: 10, name: "transaction order", sql: transactionOrder },
 ];

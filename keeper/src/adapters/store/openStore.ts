@@ -2,6 +2,8 @@ import Database from "better-sqlite3";
 import type { Address, Hash } from "viem";
 import { FLAGS_PAID_OFF } from "../../core/decisions.ts";
 import { applyMigrations } from "./applyMigrations.ts";
+import { isPostgresUrl, openPostgresDatabase } from "./postgres/openPostgresDatabase.ts";
+import type { SqlDatabase } from "./sqlDatabase.ts";
 import { createChainState } from "./chainState.ts";
 import { createLoanRecords } from "./loanRecords.ts";
 import { migrations as allMigrations, type Migration } from "./migrations.ts";
@@ -172,9 +174,13 @@ export interface OpenStoreOptions {
 }
 
 /**
- * Opens (creating if needed) the keeper's SQLite database at `path` and brings its schema up to date. WAL with
- * `synchronous = FULL`: a committed write survives a power loss, so a webhook may answer 2xx once its record is
- * stored. Foreign keys are enforced. Integers are read as bigint (`defaultSafeIntegers`), never rounded.
+ * Opens the keeper's store at `location`, bringing its schema up to date: a SQLite file path (created if needed), or
+ * a PostgreSQL database's `postgres://` URL, which several keepers may share (`postgres/openPostgresDatabase.ts`).
+ * Both give the same store: the modules' SQL is the dialect the two share.
+ *
+ * SQLite runs with WAL and `synchronous = FULL`: a committed write survives a power loss, so a webhook may answer
+ * 2xx once its record is stored. Foreign keys are enforced. Integers are read as bigint (`defaultSafeIntegers`), never
+ * rounded; on PostgreSQL every integer column is BIGINT and read as bigint too.
  *
  * @example
  * const store = openStore("keeper.sqlite");
@@ -183,9 +189,13 @@ export interface OpenStoreOptions {
  *   store.setCheckpoint({ blockNumber: block.number, blockHash: block.hash });
  * });
  */
-export function openStore(path: string, options: OpenStoreOptions = {}): Store {
+export function openStore(location: string, options: OpenStoreOptions = {}): Store {
   const now = options.now ?? Date.now;
-  const db = new Database(path);
+  if (isPostgresUrl(location)) {
+    const { db, close } = openPostgresDatabase(location, { now, migrations: options.migrations });
+    return storeOn(db, now, () => void close());
+  }
+  const db = new Database(location);
   try {
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = FULL");
@@ -197,7 +207,11 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
     db.close();
     throw error;
   }
+  return storeOn(db, now, () => db.close());
+}
 
+/** The store's modules on an open, migrated database. */
+function storeOn(db: SqlDatabase, now: () => number, close: () => void): Store {
   const chain = createChainState(db);
   const loans = createLoanRecords(db);
   const outbox = createOutbox(db);
@@ -321,6 +335,6 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
 
     readModel: createReadModel(db),
 
-    close: () => db.close(),
+    close,
   };
 }

@@ -3,7 +3,7 @@
  * sign), then the borrower's signature, then a notary's. An offer is originated by the lender's own transaction; the
  * store knows it happened from the `LoanOriginated` event it follows (same borrower and document hash).
  */
-import type Database from "better-sqlite3";
+import type { SqlDatabase } from "./sqlDatabase.ts";
 import { getAddress, type Address, type Hex } from "viem";
 
 export interface OfferTerms {
@@ -100,7 +100,7 @@ const fromRow = (row: OfferRow): OriginationOffer => ({
 });
 
 /** The offers over `db` (safeIntegers on, as the store opens it). */
-export function createOriginationOffers(db: Database.Database): OriginationOffers {
+export function createOriginationOffers(db: SqlDatabase): OriginationOffers {
   // The loan an offer became: the LoanOriginated of its borrower with its document hash (addresses compared in
   // lower case, as events and offers may store them in either).
   const select = `SELECT o.*, (
@@ -113,7 +113,8 @@ export function createOriginationOffers(db: Database.Database): OriginationOffer
     `INSERT INTO origination_offers (template_id, principal, borrower, lender, document_hash, collateral_token,
        collateral_amount, collateral_asset_hash, deadline, borrower_nonce, notary_nonce, created_by, created_at_ms)
      VALUES (:templateId, :principal, :borrower, :lender, :documentHash, :collateralToken, :collateralAmount,
-       :collateralAssetHash, :deadline, :borrowerNonce, :notaryNonce, :createdBy, :createdAtMs)`,
+       :collateralAssetHash, :deadline, :borrowerNonce, :notaryNonce, :createdBy, :createdAtMs)
+     RETURNING id`,
   );
   const selectOne = db.prepare(`${select} WHERE o.id = ?`);
   const selectOfBorrower = db.prepare(`${select} WHERE lower(o.borrower) = lower(?) ORDER BY o.id DESC`);
@@ -131,7 +132,7 @@ export function createOriginationOffers(db: Database.Database): OriginationOffer
   };
   return {
     create(terms, createdBy, atMs) {
-      const { lastInsertRowid } = insert.run({
+      const { id } = insert.get({
         templateId: terms.templateId,
         principal: String(terms.principal),
         borrower: getAddress(terms.borrower),
@@ -145,8 +146,8 @@ export function createOriginationOffers(db: Database.Database): OriginationOffer
         notaryNonce: String(terms.notaryNonce),
         createdBy,
         createdAtMs: atMs,
-      });
-      return get(Number(lastInsertRowid))!;
+      }) as { id: bigint };
+      return get(Number(id))!;
     },
     get,
     ofBorrower: (borrower) => (selectOfBorrower.all(borrower) as OfferRow[]).map(fromRow),

@@ -1,4 +1,4 @@
-import type Database from "better-sqlite3";
+import type { SqlDatabase } from "./sqlDatabase.ts";
 import type { Address, Hash, Hex } from "viem";
 import { fromDbAmount, toDbAmount } from "./amounts.ts";
 import type {
@@ -75,7 +75,7 @@ export class OutboxError extends Error {
 }
 
 /** The outbox: actions idempotent by key, the transactions that carry them, and the nonce each account is at. */
-export function createOutbox(db: Database.Database) {
+export function createOutbox(db: SqlDatabase) {
   const insertAction = db.prepare(
     `INSERT INTO actions (key, loan_id, kind, installment, valid_from, payload, state, created_at_ms, updated_at_ms)
      VALUES (?, ?, ?, ?, ?, ?, 'planned', ?, ?) ON CONFLICT (key) DO NOTHING`,
@@ -102,8 +102,8 @@ export function createOutbox(db: Database.Database) {
   );
   const insertTransaction = db.prepare(
     `INSERT INTO transactions (hash, account, nonce, gas_limit, max_fee_per_gas, max_priority_fee_per_gas, state,
-       sent_block, raw, function_name, created_at_ms, updated_at_ms)
-     VALUES (?, ?, ?, ?, ?, ?, 'sent', ?, ?, ?, ?, ?)`,
+       sent_block, raw, function_name, created_at_ms, updated_at_ms, seq)
+     VALUES (?, ?, ?, ?, ?, ?, 'sent', ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM transactions))`,
   );
   const linkAction = db.prepare("INSERT INTO transaction_actions (tx_hash, action_id) VALUES (?, ?)");
   const updateSkipped = db.prepare("UPDATE transaction_actions SET skipped = ? WHERE tx_hash = ? AND action_id = ?");
@@ -112,10 +112,10 @@ export function createOutbox(db: Database.Database) {
   );
   const selectTransaction = db.prepare("SELECT * FROM transactions WHERE hash = ?");
   const selectPendingTransactions = db.prepare(
-    "SELECT * FROM transactions WHERE state = 'sent' AND account = ? ORDER BY nonce, created_at_ms, rowid",
+    "SELECT * FROM transactions WHERE state = 'sent' AND account = ? ORDER BY nonce, created_at_ms, seq",
   );
   const selectTransactionsAtNonce = db.prepare(
-    "SELECT * FROM transactions WHERE account = ? AND nonce = ? ORDER BY created_at_ms, rowid",
+    "SELECT * FROM transactions WHERE account = ? AND nonce = ? ORDER BY created_at_ms, seq",
   );
   const selectActionIds = db.prepare("SELECT action_id FROM transaction_actions WHERE tx_hash = ? ORDER BY action_id");
   const selectNonce = db.prepare("SELECT next_nonce FROM nonce_state WHERE account = ?");

@@ -6,7 +6,7 @@
  * status from its stored chain facts (`statusAt`), the stored status only for a loan without facts. Token amounts are
  * canonical decimal strings (uint256 overflows a JSON number), counts are numbers.
  */
-import type Database from "better-sqlite3";
+import type { SqlDatabase } from "./sqlDatabase.ts";
 import {
   DAY,
   dueTimeOf,
@@ -185,7 +185,7 @@ function monthKey(year: number, month: number): string {
  * const portfolio = createPortfolio(db);
  * const { byStatus, arrears } = portfolio.portfolioOf(head.timestamp);
  */
-export function createPortfolio(db: Database.Database): Portfolio {
+export function createPortfolio(db: SqlDatabase): Portfolio {
   const selectLoans = db.prepare(
     "SELECT id, principal, status, stage, flags, next_due_time, facts, defaulted_at FROM loans ORDER BY id",
   );

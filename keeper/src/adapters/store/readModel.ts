@@ -7,7 +7,7 @@
  * Token amounts are returned as the canonical decimal strings the database holds (uint256 overflows every JSON
  * number); block numbers, ids and chain times are bigint, small counters numbers.
  */
-import type Database from "better-sqlite3";
+import type { SqlDatabase } from "./sqlDatabase.ts";
 import type { Address, Hash } from "viem";
 import { statusAt, type LoanStatus } from "../../core/decisions.ts";
 import { decodeLoanFacts, keeperFactsFrom, toLoanView } from "../../core/loanFacts.ts";
@@ -17,6 +17,8 @@ import type { ActionState, BankRecordState } from "./types.ts";
 export const MAX_LIST_LIMIT = 500;
 /** The page size when none is asked. */
 export const DEFAULT_LIST_LIMIT = 50;
+/** A LIMIT that keeps every row, on SQLite (where -1 would do) and PostgreSQL (which refuses a negative one). */
+const NO_LIMIT = Number.MAX_SAFE_INTEGER;
 /** SQLite's INTEGER range: an id or a template beyond it cannot be in the store. */
 const MAX_SQLITE_INTEGER = 2n ** 63n - 1n;
 
@@ -210,10 +212,10 @@ const inSqliteRange = (value: bigint) => value >= 0n && value <= MAX_SQLITE_INTE
  * const readModel = createReadModel(db);
  * const { loans, total } = readModel.listLoans({ status: [LoanStatus.Late], limit: 20, now: head.timestamp });
  */
-export function createReadModel(db: Database.Database): ReadModel {
-  // One statement for every filter combination: a null parameter disables its filter. LIMIT -1 is no limit.
-  const filter = `(:borrower IS NULL OR lower(borrower) = lower(:borrower))
-    AND (:templateId IS NULL OR template_id = :templateId)`;
+export function createReadModel(db: SqlDatabase): ReadModel {
+  // One statement for every filter combination: a null parameter disables its filter.
+  const filter = `(CAST(:borrower AS TEXT) IS NULL OR lower(borrower) = lower(:borrower))
+    AND (CAST(:templateId AS BIGINT) IS NULL OR template_id = :templateId)`;
   const selectLoans = db.prepare(
     `SELECT ${LOAN_COLUMNS} FROM loans WHERE ${filter} ORDER BY id LIMIT :limit OFFSET :offset`,
   );
@@ -252,7 +254,7 @@ export function createReadModel(db: Database.Database): ReadModel {
          JOIN transactions ON transactions.hash = transaction_actions.tx_hash
          WHERE transactions.state = 'mined' AND transaction_actions.skipped IS NULL
          GROUP BY transaction_actions.action_id HAVING count(*) > 1
-       )`,
+       ) AS duplicated`,
     )
     .pluck();
 
@@ -280,7 +282,7 @@ export function createReadModel(db: Database.Database): ReadModel {
       const wanted = new Set(status);
       const loans: LoanSummary[] = [];
       let total = 0;
-      for (const row of selectLoans.iterate({ ...filters, limit: -1, offset: 0 }) as IterableIterator<LoanRow>) {
+      for (const row of selectLoans.iterate({ ...filters, limit: NO_LIMIT, offset: 0 }) as IterableIterator<LoanRow>) {
         const computed = statusOf(row, now);
         if (!wanted.has(computed)) continue;
         if (total >= offset && loans.length < limit) loans.push(toSummary(row, computed));

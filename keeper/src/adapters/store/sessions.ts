@@ -3,7 +3,7 @@
  * ids and API keys are held only as SHA-256 hashes (hex), so reading the database opens no session. Times are the
  * keeper's wall clock, unix milliseconds, given by the caller.
  */
-import type Database from "better-sqlite3";
+import type { SqlDatabase } from "./sqlDatabase.ts";
 import { getAddress, type Address } from "viem";
 
 /** What burning a nonce found: it is burned only when `ok`. */
@@ -90,7 +90,7 @@ const apiKeyOf = (row: ApiKeyRow): ApiKeyRecord => ({
  * sessions.insertNonce("k2Jd8fXq0aLm", now + 600_000, now);
  * db.transaction(() => sessions.consumeNonce("k2Jd8fXq0aLm", now) === "ok" && sessions.insertSession(s, now))();
  */
-export function createSessions(db: Database.Database): Sessions {
+export function createSessions(db: SqlDatabase): Sessions {
   const insertNonce = db.prepare(
     "INSERT INTO auth_nonces (nonce, created_at_ms, expires_at_ms, used_at_ms) VALUES (?, ?, ?, NULL)",
   );
@@ -111,7 +111,7 @@ export function createSessions(db: Database.Database): Sessions {
   );
   const deleteSession = db.prepare("DELETE FROM auth_sessions WHERE id_hash = ?");
   const insertApiKey = db.prepare(
-    "INSERT INTO api_keys (lender, name, key_hash, created_at_ms, revoked_at_ms) VALUES (?, ?, ?, ?, NULL)",
+    "INSERT INTO api_keys (lender, name, key_hash, created_at_ms, revoked_at_ms) VALUES (?, ?, ?, ?, NULL) RETURNING id",
   );
   const apiKeyColumns = "id, lender, name, created_at_ms, revoked_at_ms";
   const selectApiKey = db.prepare(
@@ -157,7 +157,7 @@ export function createSessions(db: Database.Database): Sessions {
     deleteSession: (idHash) => deleteSession.run(idHash).changes === 1,
 
     insertApiKey: (key, nowMs) =>
-      Number(insertApiKey.run(getAddress(key.lender), key.name, key.keyHash, nowMs).lastInsertRowid),
+      Number((insertApiKey.get(getAddress(key.lender), key.name, key.keyHash, nowMs) as { id: bigint }).id),
     getApiKeyByHash(keyHash) {
       const row = selectApiKey.get(keyHash) as (ApiKeyRow & { key_hash: string }) | undefined;
       return row === undefined ? undefined : { ...apiKeyOf(row), keyHash: row.key_hash };
