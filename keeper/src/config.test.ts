@@ -54,6 +54,7 @@ describe("buildConfig", () => {
       bankSignerKey: EMBEDDED_KEEPER_PRIVATE_KEY,
       startBlock: 0n,
       dbPath: ".keeper/keeper.sqlite",
+      leaseTtlMs: 15_000,
       confirmations: 0,
       httpHost: "127.0.0.1",
       httpPort: 8080,

@@ -15,6 +15,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { getAddress, isAddress, type Address, type Hex } from "viem";
 import { z } from "zod";
+import { DEFAULT_LEASE_TTL_MS } from "./adapters/postgres/leaderLease.ts";
 
 /** pino's levels, quietest last. */
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -35,6 +36,11 @@ interface KeeperConfigBase {
   /** Where the chain follower starts when the database is new. */
   readonly startBlock: bigint;
   readonly dbPath: string;
+  /**
+   * With a PostgreSQL store, the leader lease's time to live (ms): keepers sharing the store take over from a dead
+   * leader within about this long.
+   */
+  readonly leaseTtlMs: number;
   /** Blocks a block must be buried under before the keeper acts on it. */
   readonly confirmations: number;
   readonly httpHost: string;
@@ -302,6 +308,7 @@ const fields = {
     ),
   },
   dbPath: { env: "KEEPER_DB_PATH", secret: false, schema: database },
+  leaseTtlMs: { env: "KEEPER_LEASE_TTL_MS", secret: false, schema: integer(1_000, 600_000) },
   confirmations: { env: "KEEPER_CONFIRMATIONS", secret: false, schema: integer(0, 64) },
   httpHost: { env: "KEEPER_HTTP_HOST", secret: false, schema: text("must be a host name or IP address") },
   httpPort: { env: "KEEPER_HTTP_PORT", secret: false, schema: integer(0, 65_535) },
@@ -467,6 +474,7 @@ export function buildConfig({ env, argv = [], readFile = readUtf8 }: BuildConfig
     bankSignerKey: values.bankSignerKey ?? privateKey,
     startBlock: values.startBlock ?? DEFAULTS.startBlock,
     dbPath: values.dbPath ?? DEFAULTS.dbPath,
+    leaseTtlMs: values.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS,
     confirmations: values.confirmations ?? DEFAULT_CONFIRMATIONS[mode],
     httpHost: values.httpHost ?? DEFAULTS.httpHost,
     httpPort: values.httpPort ?? DEFAULTS.httpPort,

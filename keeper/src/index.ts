@@ -17,6 +17,7 @@ import type { LocalChain } from "./adapters/chain/localChain.ts";
 import { createLoanReader } from "./adapters/chain/loanReader.ts";
 import { openStore, type Store } from "./adapters/store/openStore.ts";
 import { isPostgresUrl } from "./adapters/store/postgres/openPostgresDatabase.ts";
+import { createLeaderLease, defaultHolderId, type LeaderLease } from "./adapters/postgres/leaderLease.ts";
 import { createFollower } from "./runtime/follower.ts";
 import { createPlanner } from "./runtime/planner.ts";
 import { createExecutor } from "./runtime/executor.ts";
@@ -52,9 +53,12 @@ export async function startKeeper(config: KeeperConfig, logger: Logger): Promise
   let server: ListeningHttpServer | null = null;
   const controller = new AbortController();
   let loop: Promise<void> = Promise.resolve();
+  let lease: LeaderLease | undefined;
   const stop = async () => {
     controller.abort();
     await loop;
+    // Released after the loop has ended: a standby takes over at once, and nothing of this keeper's is in flight.
+    await lease?.stop();
     await server?.close();
     store?.close();
     await chain?.stop();
@@ -112,6 +116,25 @@ export async function startKeeper(config: KeeperConfig, logger: Logger): Promise
       mkdirSync(dirname(config.dbPath), { recursive: true });
     }
     store = openStore(config.dbPath);
+    // Keepers sharing a PostgreSQL store take turns by a leader lease on the book (chain and loan book).
+    const leaseName = `keeper:${chainId}:${loanBook.toLowerCase()}`;
+    if (isPostgresUrl(config.dbPath)) {
+      lease = createLeaderLease({
+        url: config.dbPath,
+        name: leaseName,
+        holderId: defaultHolderId(),
+        ttlMs: config.leaseTtlMs,
+        logger: logger.child({ component: "lease" }),
+        onAcquired: (epoch) => logger.info({ epoch, lease: leaseName }, "leadership acquired"),
+        onLost: (reason) => logger.warn({ reason, lease: leaseName }, "leadership lost"),
+      });
+      await lease.start();
+    }
+    const leadership = lease;
+    const mayAct =
+      leadership === undefined
+        ? undefined
+        : () => leadership.isLeader() && store!.leaseHeld(leaseName, leadership.epoch()!);
     const reader = createLoanReader({ client, loanBook });
     const follower = createFollower({
       client,
@@ -144,6 +167,7 @@ export async function startKeeper(config: KeeperConfig, logger: Logger): Promise
       logger: logger.child({ component: "executor" }),
       evidenceAnchor,
       queueContact: contactDesk.queue,
+      mayAct,
     });
     const keeper = createKeeper({
       client,
@@ -158,6 +182,7 @@ export async function startKeeper(config: KeeperConfig, logger: Logger): Promise
       mode: config.mode,
       confirmations: config.confirmations,
       pollIntervalMs: config.pollIntervalMs,
+      leadership,
       logger,
     });
     const readModel = store.readModel;

@@ -89,6 +89,8 @@ const STATUS: KeeperStatus = {
   due: 0,
   pendingTransactions: 0,
   lastSent: 0,
+  role: "single",
+  leaseEpoch: null,
 };
 
 /** `METHOD /path` as express matches it: HEAD as GET, any letter case, without the query or a trailing slash. */

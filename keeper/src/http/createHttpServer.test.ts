@@ -37,6 +37,8 @@ const STATUS: KeeperStatus = {
   due: 0,
   pendingTransactions: 0,
   lastSent: 0,
+  role: "single",
+  leaseEpoch: null,
 };
 
 interface Running {
@@ -294,6 +296,8 @@ describe("createHttpServer", () => {
         due: 0,
         pendingTransactions: 0,
         lastSent: 0,
+        role: "single",
+        leaseEpoch: null,
         behind: "8",
       });
       app.clock.ms = TICK_AT_MS + HEALTH_MAX_TICK_AGE_MS;

@@ -35,6 +35,8 @@ const STATUS: KeeperStatus = {
   due: 0,
   pendingTransactions: 0,
   lastSent: 0,
+  role: "single",
+  leaseEpoch: null,
 };
 
 const zeroMonth = { payments: 0, amount: "0", principal: "0", interest: "0", penalty: "0" };

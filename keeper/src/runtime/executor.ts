@@ -58,6 +58,17 @@ export interface ExecutorParameters {
    * outcome to record (e.g. `queued`). Synchronous: it writes through the same SQLite connection. Default: `queued`.
    */
   readonly queueContact?: (action: ActionRecord, now: bigint) => string;
+  /**
+   * Whether this keeper may still act: with keepers sharing a store, that it holds the leader lease, checked in the
+   * database inside the transaction that stores a signed transaction (a fence), and before each broadcast.
+   * Without it, always.
+   */
+  readonly mayAct?: () => boolean;
+}
+
+/** The leader lease was lost: nothing more is signed or broadcast; the next leader carries on from the store. */
+export class LeadershipLostError extends Error {
+  override readonly name = "LeadershipLostError";
 }
 
 /** The contract functions of each on-chain action kind: one loan, and a batch. */
@@ -134,7 +145,13 @@ export function createExecutor(parameters: ExecutorParameters) {
   /** The block each pending transaction was last broadcast at (in memory: a restart re-broadcasts them all). */
   const broadcastAt = new Map<Hash, bigint>();
 
+  const mayAct = parameters.mayAct ?? (() => true);
+  const fence = () => {
+    if (!mayAct()) throw new LeadershipLostError("the leader lease is no longer held: not signing");
+  };
+
   async function broadcast(tx: { hash: Hash; raw: Hex; nonce: number }, head: bigint): Promise<void> {
+    if (!mayAct()) throw new LeadershipLostError(`the leader lease is no longer held: ${tx.hash} not broadcast`);
     broadcastAt.set(tx.hash, head);
     try {
       await client.sendRawTransaction({ serializedTransaction: tx.raw });
@@ -334,6 +351,7 @@ export function createExecutor(parameters: ExecutorParameters) {
     });
     const hash = keccak256(raw);
     store.transaction(() => {
+      fence();
       // Another pass may not have taken this nonce meanwhile: the keeper is one process with one loop.
       if (store.getNextNonce(address) !== nonce) throw new Error(`Nonce ${nonce} was taken while signing`);
       store.recordTransaction({
@@ -435,6 +453,7 @@ export function createExecutor(parameters: ExecutorParameters) {
     });
     const hash = keccak256(raw);
     store.transaction(() => {
+      fence();
       store.recordTransaction({
         hash,
         account: address,

@@ -8,6 +8,11 @@
  *    anchoring when one is due (its anchoring is an action of the next pass).
  * A pass that fails (the node unreachable, an answer lost) changes nothing it did not commit, and the next pass
  * starts over from the store: every step is idempotent.
+ *
+ * Several keepers may share one PostgreSQL store (`leadership`): only the holder of the leader lease runs passes; the
+ * others wait as standbys, serving HTTP from the same store. A keeper that becomes the leader starts as after a
+ * restart (the nonce manager from the chain, every stored transaction in flight broadcast again), so what the last
+ * leader stored is carried on, never done twice.
  */
 import type { Address, PublicClient } from "viem";
 import type { Logger } from "pino";
@@ -36,6 +41,15 @@ export interface KeeperParameters {
   readonly logger: Logger;
   /** Wall clock (unix ms), for the status only. */
   readonly clock?: () => number;
+  /** The leader lease of keepers sharing a store; without it this keeper is the store's only one. */
+  readonly leadership?: Leadership;
+}
+
+/** What the loop needs of a leader lease (`adapters/postgres/leaderLease.ts`). */
+export interface Leadership {
+  isLeader(): boolean;
+  /** The lease's epoch while leading. */
+  epoch(): number | undefined;
 }
 
 export interface TickReturnType {
@@ -66,7 +80,10 @@ export function createKeeper(parameters: KeeperParameters) {
     due: 0,
     pendingTransactions: 0,
     lastSent: 0,
+    role: parameters.leadership === undefined ? "single" : "standby",
+    leaseEpoch: null,
   };
+  const { leadership } = parameters;
   let started = false;
 
   async function tick(): Promise<TickReturnType> {
@@ -120,6 +137,17 @@ export function createKeeper(parameters: KeeperParameters) {
      */
     async run(signal: AbortSignal): Promise<void> {
       while (!signal.aborted) {
+        if (leadership !== undefined && !leadership.isLeader()) {
+          // A standby: alive (its health counts these waits), and a fresh start whenever it leads again.
+          if (status.role === "leader") logger.warn({ epoch: status.leaseEpoch }, "leadership lost: standing by");
+          Object.assign(status, { role: "standby", leaseEpoch: null, lastTickAtMs: clock(), lastError: null });
+          started = false;
+          await sleep(parameters.pollIntervalMs, signal);
+          continue;
+        }
+        if (leadership !== undefined && status.role !== "leader") {
+          Object.assign(status, { role: "leader", leaseEpoch: leadership.epoch() ?? null });
+        }
         let again = false;
         try {
           const result = await tick();

@@ -21,6 +21,8 @@ const STATUS: KeeperStatus = {
   due: 0,
   pendingTransactions: 0,
   lastSent: 0,
+  role: "single",
+  leaseEpoch: null,
 };
 
 /** The samples of the exposition text, by series (name and labels as written). */

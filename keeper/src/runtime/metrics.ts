@@ -36,6 +36,13 @@ export interface KeeperStatus {
   pendingTransactions: number;
   /** Actions the last pass put in transactions. */
   lastSent: number;
+  /**
+   * `single`: the only keeper of its store (SQLite); `leader` or `standby`: one of several keepers sharing a
+   * PostgreSQL store, acting or waiting for the leader lease.
+   */
+  role: "single" | "leader" | "standby";
+  /** The leader lease's epoch while this keeper leads (its fencing token); null otherwise. */
+  leaseEpoch: number | null;
 }
 
 export interface CreateMetricsParameters {

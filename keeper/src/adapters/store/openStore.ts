@@ -2,6 +2,7 @@ import Database from "better-sqlite3";
 import type { Address, Hash } from "viem";
 import { FLAGS_PAID_OFF } from "../../core/decisions.ts";
 import { applyMigrations } from "./applyMigrations.ts";
+import { LEASE_TABLE } from "../postgres/leaseTable.ts";
 import { isPostgresUrl, openPostgresDatabase } from "./postgres/openPostgresDatabase.ts";
 import type { SqlDatabase } from "./sqlDatabase.ts";
 import { createChainState } from "./chainState.ts";
@@ -160,6 +161,13 @@ export interface Store {
   /** A loan's on-chain timeline, with block hashes and times (`loanEvents.ts`). */
   readonly loanEvents: LoanEvents;
 
+  /**
+   * Whether the leader lease `name` is held at `epoch` and unexpired by the database's clock; inside a transaction it
+   * locks the lease row until the commit, so a takeover waits for the caller's writes (a fence). PostgreSQL only:
+   * a SQLite store has one keeper and no lease.
+   */
+  leaseHeld(name: string, epoch: number): boolean;
+
   /** Synchronous read-only queries for the HTTP API and the metrics. */
   readonly readModel: ReadModel;
 
@@ -233,6 +241,8 @@ function storeOn(db: SqlDatabase, now: () => number, close: () => void): Store {
        AND kind IN ('remindBeforeDue', 'remindDueToday', 'remindLate1', 'remindLate7', 'markLate')
      GROUP BY kind`,
   );
+
+  let selectLease: { get(...params: unknown[]): unknown } | undefined;
 
   return {
     transaction<T>(fn: () => T): T {
@@ -334,6 +344,14 @@ function storeOn(db: SqlDatabase, now: () => number, close: () => void): Store {
     loanEvents: createLoanEvents(db),
 
     readModel: createReadModel(db),
+
+    leaseHeld(name, epoch) {
+      // Prepared on first use: the lease's table exists only where a lease was started (PostgreSQL).
+      selectLease ??= db.prepare(
+        `SELECT 1 FROM ${LEASE_TABLE} WHERE name = ? AND epoch = ? AND expires_at > now() FOR SHARE`,
+      );
+      return selectLease.get(name, epoch) !== undefined;
+    },
 
     close,
   };
