@@ -66,6 +66,21 @@ describe("openSyncConnection", { skip: postgresSkipReason(), timeout: 60_000 }, 
     t.diagnostic(`1,000 round trips in ${Math.round(performance.now() - started)} ms`);
   });
 
+  it("throws, without hanging, once the server is gone", async (t) => {
+    const doomed = await startLocalPostgres();
+    const connection = openSyncConnection(doomed.url);
+    try {
+      expect(connection.query("SELECT 3 AS three").rows).to.deep.equal([{ three: 3n }]);
+      await doomed.stop();
+      const started = performance.now();
+      expect(() => connection.query("SELECT 1")).to.throw(PostgresError);
+      t.diagnostic(`failed in ${Math.round(performance.now() - started)} ms`);
+    } finally {
+      await connection.close();
+      await doomed.stop();
+    }
+  });
+
   it("refuses every call once closed", async () => {
     const other = openSyncConnection(server!.url);
     expect(other.query("SELECT 2 AS two").rows).to.deep.equal([{ two: 2n }]);

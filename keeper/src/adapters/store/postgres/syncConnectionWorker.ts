@@ -41,6 +41,9 @@ const types = {
 };
 const client = new pg.Client({ connectionString: url, types, statement_timeout: statementTimeoutMs });
 const connected = client.connect();
+// A connection lost between statements: the next statement fails with pg's error, answered like any other (an
+// unhandled 'error' would end the worker while its caller waits).
+client.on("error", () => undefined);
 
 const answer = (message: BridgeAnswer) => {
   port.postMessage(message);
