@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, existsSync } from "node:fs";
-import { createServer } from "node:net";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -238,21 +237,5 @@ export async function waitForHttp(url: string, timeoutMs: number): Promise<void>
   }
 }
 
-/**
- * A TCP port that was free on 127.0.0.1 a moment ago (the OS picks it; another process could take it before use).
- *
- * @example
- * const port = await freePort();
- */
-export function freePort(): Promise<number> {
-  return new Promise((settle, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => (port > 0 ? settle(port) : reject(new Error("freePort: no port assigned"))));
-    });
-  });
-}
+/** A free port on 127.0.0.1 for a keeper process (`adapters/loopbackPorts.ts`). */
+export { freePort } from "../../src/adapters/loopbackPorts.ts";

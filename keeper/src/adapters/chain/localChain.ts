@@ -7,10 +7,10 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
+import { freePort, isPortFree } from "../loopbackPorts.ts";
 
 /** The repository root: this file is keeper/src/adapters/chain/localChain.ts. */
 export const REPOSITORY_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
@@ -80,7 +80,7 @@ export async function startLocalChain({
   const node = existsSync(projectNode) ? projectNode : process.execPath;
 
   // Checked first: the node would fail to bind, but polling the port meanwhile would find the other server.
-  if (port !== 0 && !(await isFree(port))) {
+  if (port !== 0 && !(await isPortFree(port))) {
     throw new LocalChainError(`port ${port} on ${HOST} is already in use (another chain?); choose another or 0`);
   }
   for (let attempt = 1; ; attempt++) {
@@ -226,28 +226,4 @@ function tail(stream: NodeJS.ReadableStream | null): () => string {
     kept = (kept + chunk).slice(-TAIL_CHARS);
   });
   return () => kept.trim();
-}
-
-/** A port nobody listens on at the moment (the system's pick). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, HOST, () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address !== null
-          ? resolve(address.port)
-          : reject(new LocalChainError("the system gave no free port")),
-      );
-    });
-  });
-}
-
-function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once("error", () => resolve(false));
-    server.listen(port, HOST, () => server.close(() => resolve(true)));
-  });
 }

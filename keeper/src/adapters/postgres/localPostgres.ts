@@ -18,11 +18,11 @@
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import type { Logger } from "pino";
+import { freePort, isPortFree } from "../loopbackPorts.ts";
 import {
   findPostgresBinaries,
   POSTGRES_INSTALL_HINT,
@@ -105,7 +105,7 @@ export async function startLocalPostgres({
     );
   }
   const runAs = serverUser();
-  if (port !== 0 && !(await isFree(port))) {
+  if (port !== 0 && !(await isPortFree(port))) {
     throw new LocalPostgresError(`port ${port} on ${HOST} is already in use; choose another or 0`);
   }
 
@@ -345,28 +345,4 @@ function tail(...streams: (NodeJS.ReadableStream | null)[]): () => string {
     });
   }
   return () => `server output (tail): ${kept.trim() || "(empty)"}`;
-}
-
-/** A port nobody listens on at the moment (the system's pick). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, HOST, () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address !== null
-          ? resolve(address.port)
-          : reject(new LocalPostgresError("the system gave no free port")),
-      );
-    });
-  });
-}
-
-function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once("error", () => resolve(false));
-    server.listen(port, HOST, () => server.close(() => resolve(true)));
-  });
 }

@@ -1,7 +1,6 @@
 import { after, describe, it } from "node:test";
 import { expect } from "chai";
-import type { Store } from "./openStore.ts";
-import { STORE_BACKENDS, type TestDatabase } from "./storeBackends.ts";
+import { freshStore, STORE_BACKENDS, type TestDatabase } from "./storeBackends.ts";
 import type { InsertBankRecordParameters } from "./types.ts";
 
 /** Loan ids in increasing order (`loansWithMatchedBankRecords` promises no order). */
@@ -21,19 +20,11 @@ const payment = (overrides: Partial<InsertBankRecordParameters> = {}): InsertBan
 for (const backend of STORE_BACKENDS) {
   after(() => backend.release());
 
-  /** A store on a new database, with a clock that moves only when told. */
-  async function newStore(): Promise<{ store: Store; db: TestDatabase; clock: { ms: number } }> {
-    const db = await backend.fresh();
-    const clock = { ms: 1_000 };
-    return { store: db.open({ now: () => clock.ms }), db, clock };
-  }
+  const newStore = () => freshStore(backend);
 
   /** The row as stored, wall-clock columns included. */
   const storedRow = (db: TestDatabase, bankReference: string): unknown =>
     db.rows("SELECT * FROM bank_records WHERE bank_reference = ?", bankReference)[0];
-
-  const count = (db: TestDatabase, table: string): number =>
-    Number(db.rows<{ n: bigint }>(`SELECT count(*) AS n FROM ${table}`)[0].n);
 
   describe(`bank records on ${backend.name}`, { skip: backend.skip }, () => {
     it("stores a payment once per bank reference: a second report changes nothing", async () => {

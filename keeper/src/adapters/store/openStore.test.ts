@@ -2,8 +2,7 @@ import { after, describe, it } from "node:test";
 import { expect } from "chai";
 import { fromDbAmount, toDbAmount } from "./amounts.ts";
 import { ChainStateError } from "./chainState.ts";
-import type { Store } from "./openStore.ts";
-import { STORE_BACKENDS, type TestDatabase } from "./storeBackends.ts";
+import { countRows, freshStore, STORE_BACKENDS } from "./storeBackends.ts";
 import type { ActionState, PlanActionParameters, UpsertLoanParameters } from "./types.ts";
 import {
   FLAG_AUTO_DEBIT,
@@ -61,15 +60,7 @@ const factsOf = (loanId: bigint, flags: number): string =>
 for (const backend of STORE_BACKENDS) {
   after(() => backend.release());
 
-  /** A store on a new database, with a clock that moves only when told. */
-  async function newStore(): Promise<{ store: Store; db: TestDatabase; clock: { ms: number } }> {
-    const db = await backend.fresh();
-    const clock = { ms: 1_000 };
-    return { store: db.open({ now: () => clock.ms }), db, clock };
-  }
-
-  const count = (db: TestDatabase, table: string): number =>
-    Number(db.rows<{ n: bigint }>(`SELECT count(*) AS n FROM ${table}`)[0].n);
+  const newStore = () => freshStore(backend);
 
   describe(`openStore on ${backend.name}: loans`, { skip: backend.skip }, () => {
     it("keeps a loan's chain facts and when it defaulted, and clears them when an upsert omits them", async () => {
@@ -151,7 +142,7 @@ for (const backend of STORE_BACKENDS) {
       expect(store.insertEvent({ ...event, name: "LoanDefaulted", loanId: 1n, args })).to.equal(true);
       expect(store.insertEvent({ ...event, name: "LoanDefaulted", loanId: 1n, args })).to.equal(false);
       expect(store.insertEvent({ ...event, logIndex: 4, name: "LoanDefaulted", loanId: 1n, args })).to.equal(true);
-      expect(count(db, "events")).to.equal(2);
+      expect(countRows(db, "events")).to.equal(2);
 
       const [{ args: stored }] = db.rows<{ args: string }>("SELECT args FROM events WHERE log_index = 3");
       expect(JSON.parse(stored)).to.deep.equal({ loanId: "1", actor: "0xabc", missedInstallments: String(2n ** 70n) });
@@ -228,7 +219,7 @@ for (const backend of STORE_BACKENDS) {
         }),
       ).to.throw("boom");
       expect(store.getCheckpoint()).to.deep.equal({ blockNumber: 9n, blockHash: "0x09" });
-      for (const table of ["blocks", "loans", "events", "actions"]) expect(count(db, table), table).to.equal(0);
+      for (const table of ["blocks", "loans", "events", "actions"]) expect(countRows(db, table), table).to.equal(0);
       store.close();
     });
 
@@ -252,7 +243,7 @@ for (const backend of STORE_BACKENDS) {
       ).to.throw(TypeError, "synchronous");
       await Promise.all(pending);
       expect(store.getLoan(2n)).to.equal(undefined);
-      expect(count(db, "loans")).to.equal(1);
+      expect(countRows(db, "loans")).to.equal(1);
       store.close();
     });
   });

@@ -3,7 +3,7 @@ import { expect } from "chai";
 import type { Address, Hash } from "viem";
 import { openStore, type Store } from "./openStore.ts";
 import { OutboxError } from "./outbox.ts";
-import { STORE_BACKENDS, type TestDatabase } from "./storeBackends.ts";
+import { countRows, freshStore, STORE_BACKENDS } from "./storeBackends.ts";
 import type { PlanActionParameters, RecordTransactionParameters } from "./types.ts";
 
 /** An action as the decision core plans it, keyed as `decisions.ts` keys it. */
@@ -47,15 +47,7 @@ const transaction = (
 for (const backend of STORE_BACKENDS) {
   after(() => backend.release());
 
-  /** A store on a new database, with a clock that moves only when told. */
-  async function newStore(): Promise<{ store: Store; db: TestDatabase; clock: { ms: number } }> {
-    const db = await backend.fresh();
-    const clock = { ms: 1_000 };
-    return { store: db.open({ now: () => clock.ms }), db, clock };
-  }
-
-  const count = (db: TestDatabase, table: string): number =>
-    Number(db.rows<{ n: bigint }>(`SELECT count(*) AS n FROM ${table}`)[0].n);
+  const newStore = () => freshStore(backend);
 
   describe(`outbox on ${backend.name}: actions`, { skip: backend.skip }, () => {
     it("enqueues one action per key and returns the existing one unchanged", async () => {
@@ -81,7 +73,7 @@ for (const backend of STORE_BACKENDS) {
       expect(second.action).to.include({ id: first.action.id, state: "sent", attempts: 1, updatedAtMs: 2_000 });
       expect(second.action.validFrom).to.equal(1_700_000_000n);
       expect(second.action.payload).to.deep.equal({});
-      expect(count(db, "actions")).to.equal(1);
+      expect(countRows(db, "actions")).to.equal(1);
       store.close();
     });
 
@@ -98,7 +90,7 @@ for (const backend of STORE_BACKENDS) {
       expect(store.enqueueAction(action({ installment: 2 })).created).to.equal(true);
       expect(store.enqueueAction(action({ kind: "remindLate1" })).created).to.equal(true);
       expect(store.enqueueAction(action({ loanId: 2n })).created).to.equal(true);
-      expect(count(db, "actions")).to.equal(5);
+      expect(countRows(db, "actions")).to.equal(5);
       store.close();
     });
 
@@ -267,7 +259,7 @@ for (const backend of STORE_BACKENDS) {
       const { id } = store.enqueueAction(action()).action;
       expect(() => store.recordTransaction(transaction("0xt1", 0, [id, id + 1]))).to.throw(/foreign key/i);
       expect(store.getTransaction("0xt1")).to.equal(undefined);
-      expect(count(db, "transaction_actions")).to.equal(0);
+      expect(countRows(db, "transaction_actions")).to.equal(0);
       store.close();
     });
 
@@ -328,7 +320,7 @@ for (const backend of STORE_BACKENDS) {
       store.setNextNonce(OTHER, 2);
       expect(store.getNextNonce(KEEPER)).to.equal(5);
       expect(store.getNextNonce(OTHER)).to.equal(2);
-      expect(count(db, "nonce_state")).to.equal(2);
+      expect(countRows(db, "nonce_state")).to.equal(2);
       expect(() => store.setNextNonce(KEEPER, -1)).to.throw(/check/i);
       expect(store.getNextNonce(KEEPER)).to.equal(5);
       store.close();

@@ -125,5 +125,24 @@ function postgresBackend(): StoreBackend {
   };
 }
 
+/**
+ * A store on a new database of `backend`, with a clock that moves only when told.
+ *
+ * @example
+ * const { store, db, clock } = await freshStore(backend);
+ * clock.ms = 5_000; // the store's next write is stamped 5 s
+ */
+export async function freshStore(
+  backend: StoreBackend,
+): Promise<{ store: Store; db: TestDatabase; clock: { ms: number } }> {
+  const db = await backend.fresh();
+  const clock = { ms: 1_000 };
+  return { store: db.open({ now: () => clock.ms }), db, clock };
+}
+
+/** Rows in `table`. */
+export const countRows = (db: TestDatabase, table: string): number =>
+  Number(db.rows<{ n: bigint }>(`SELECT count(*) AS n FROM ${table}`)[0].n);
+
 /** SQLite, then PostgreSQL. */
 export const STORE_BACKENDS: readonly StoreBackend[] = [sqliteBackend(), postgresBackend()];
