@@ -17,19 +17,20 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { decodeFunctionData, getAddress, type Hex } from "viem";
-import { loanBookAbi } from "../src/abi/loanBook.ts";
 import { startLocalChain, type LocalChain } from "../src/adapters/chain/localChain.ts";
-import { openStore } from "../src/adapters/store/openStore.ts";
 import { contactsOf, setBorrowerContacts } from "../../scripts/demo/borrowerContacts.ts";
-import { createWorld, type World } from "../../scripts/demo/createWorld.ts";
+import { createWorld } from "../../scripts/demo/createWorld.ts";
 import { createDemoBankFeed } from "../../scripts/demo/demoBankFeed.ts";
 import { playDays } from "../../scripts/demo/playDays.ts";
 import { createRandom } from "../../scripts/demo/random.ts";
-import { readSummary, type DemoSummary } from "../../scripts/demo/readSummary.ts";
-import { readContacts, type ContactFacts } from "../../scripts/demo/readContacts.ts";
-import { lettersPathOf, startDemoKeeper, type DemoKeeper } from "../../scripts/demo/startDemoKeeper.ts";
-import { DAY } from "../../scripts/demo/templates.ts";
+import { startDemoKeeper, type DemoKeeper } from "../../scripts/demo/startDemoKeeper.ts";
+import {
+  expectEachActionCarriedOnce,
+  expectSameActionLog,
+  expectSameLoans,
+  readBookFacts,
+  type BookFacts,
+} from "./support/bookFacts.ts";
 import { freePort } from "./support/keeperProcess.ts";
 import { expectContactsAccountedFor, expectNoContactInQuietHours } from "./support/scenarioChecks.ts";
 
@@ -50,15 +51,7 @@ const SEND_MOMENTS = ["transaction signed", "transaction broadcast"];
 const SEND_WAIT_MS = 4_000;
 const MIN_KILLS_IN_A_SEND = 3;
 
-interface RunResult {
-  world: World;
-  summary: DemoSummary;
-  contacts: ContactFacts;
-  /** `key state outcome` of every action, sorted. */
-  actionLog: string[];
-  /** What each mined keeper transaction carried (`function:loan` or `function:bank reference`), sorted. */
-  carried: string[];
-  skipEvents: number;
+interface RunResult extends BookFacts {
   kills: number;
   killsInASend: number;
 }
@@ -136,53 +129,7 @@ async function play(crashes: boolean): Promise<RunResult> {
   }
   await keeper.link.waitUntilCaughtUp();
 
-  const summary = await readSummary({ world, dbPath, keeper: world.accounts.keeper.address });
-  const store = openStore(dbPath);
-  let actionLog: string[];
-  try {
-    actionLog = world.loans
-      .flatMap((loan) => store.actionsOfLoan(loan.loanId))
-      .map((action) => `${action.key} ${action.state} ${action.outcome}`)
-      .sort();
-  } finally {
-    store.close();
-  }
-  const contacts = readContacts({ dbPath, lettersPath: lettersPathOf(dbPath) });
-  return { world, summary, contacts, actionLog, ...keeperWork(world, summary), kills, killsInASend };
-}
-
-/**
- * What the keeper's mined loan book transactions carried (its contact log anchors aside), each must have succeeded;
- * and the skip events the loan book emitted.
- */
-function keeperWork(world: World, summary: DemoSummary): Pick<RunResult, "carried" | "skipEvents"> {
-  const carried: string[] = [];
-  for (const tx of summary.keeperTransactions.list) {
-    expect(tx.status, `keeper transaction ${tx.hash}`).to.equal("success");
-    if (tx.to !== getAddress(world.loanBook)) continue;
-    const day = Math.floor(Number(tx.timestamp - world.startTime + BigInt(DAY / 2)) / DAY);
-    carried.push(...itemsOf(tx.input, day));
-  }
-  const skipEvents = (summary.events.ActionSkipped ?? 0) + (summary.events.DefaultSkipped ?? 0);
-  return { carried: carried.sort(), skipEvents };
-}
-
-function itemsOf(input: Hex, day: number): string[] {
-  const call = decodeFunctionData({ abi: loanBookAbi, data: input });
-  switch (call.functionName) {
-    case "declareDefaults":
-    case "breachCommitments":
-      return (call.args[0] as readonly bigint[]).map((loanId) => `${call.functionName}:${loanId}`);
-    case "autoDebits":
-      // A loan may be debited once a day at most.
-      return (call.args[0] as readonly bigint[]).map((loanId) => `${call.functionName}:${loanId}@${day}`);
-    case "recordBankPayments":
-      return (call.args[0] as readonly { bankReferenceHash: Hex }[]).map(
-        (payment) => `${call.functionName}:${payment.bankReferenceHash}`,
-      );
-    default:
-      return [`${call.functionName}:?`];
-  }
+  return { ...(await readBookFacts({ world, dbPath })), kills, killsInASend };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -207,30 +154,12 @@ describe("the keeper killed at random moments", { timeout: 480_000 }, () => {
     expect(killed.killsInASend).to.be.at.least(MIN_KILLS_IN_A_SEND);
   });
 
-  it("ends with the same loans", () => {
-    expect(killed.summary.byStatus).to.deep.equal(quiet.summary.byStatus);
-    expect(killed.summary.recovered).to.equal(quiet.summary.recovered);
-    expect(killed.summary.penalties).to.equal(quiet.summary.penalties);
-    expect(killed.summary.events).to.deep.equal(quiet.summary.events);
-    // Each loan's status, flags, balance, installments paid and payoff, and every action key with its state.
-    expect(killed.summary.digest).to.equal(quiet.summary.digest);
-  });
+  it("ends with the same loans", () => expectSameLoans(killed, quiet));
 
-  it("ends with the same action log", () => {
-    expect(killed.actionLog.length).to.be.greaterThan(50);
-    expect(killed.actionLog).to.deep.equal(quiet.actionLog);
-  });
+  it("ends with the same action log", () => expectSameActionLog(killed, quiet));
 
-  it("carried each action in exactly one mined transaction, none reverted or skipped", () => {
-    for (const run of [quiet, killed]) {
-      expect(new Set(run.carried).size, "an action carried twice").to.equal(run.carried.length);
-      expect(run.carried.some((item) => item.endsWith(":?"))).to.equal(false);
-      expect(run.skipEvents).to.equal(0);
-      expect(run.summary.duplicateActions).to.equal(0);
-      expect(run.summary.keeperTransactions.reverted).to.equal(0);
-    }
-    expect(killed.carried).to.deep.equal(quiet.carried);
-  });
+  it("carried each action in exactly one mined transaction, none reverted or skipped", () =>
+    expectEachActionCarriedOnce(killed, quiet));
 
   it("sent each letter once, outside quiet hours, and anchored every closed batch of the contact log", async (t) => {
     for (const run of [quiet, killed]) {
