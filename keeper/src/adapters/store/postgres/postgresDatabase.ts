@@ -158,14 +158,16 @@ export function postgresDatabase(connection: SyncConnection): SqlDatabase {
     };
   }
 
-  return {
+  const database: SqlDatabase = {
     prepare: prepare as unknown as SqlDatabase["prepare"],
     transaction: transaction as unknown as SqlDatabase["transaction"],
+    /** Runs `sql`, one or more statements without parameters; returns the database, as better-sqlite3 does. */
     exec(sql: string) {
       connection.query(sql);
-      return undefined as never;
+      return database as ReturnType<SqlDatabase["exec"]>;
     },
   };
+  return database;
 }
 
 /** A value as PostgreSQL takes it: SQLite's 0/1 booleans are integers there too. */
