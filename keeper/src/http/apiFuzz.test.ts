@@ -1,8 +1,9 @@
 /**
  * API fuzz: the keeper's real express app, built as `index.ts` builds it over a seeded SQLite file: the read model,
  * metrics, the bank webhook with a secret, the operator routes with a token, sign-in with a stubbed chain, the
- * portfolio, loan evidence, certificate applications and the notary's queue, and loan offers. It is sent thousands of random and malformed requests over real HTTP (keep-alive) on every route it serves and on random
- * paths. Every request must get a complete 2xx, 3xx or 4xx answer, never a 5xx and never a dropped connection, and
+ * portfolio, loan evidence, the court evidence package (on a stub node without logs), certificate applications and
+ * the notary's queue, and loan offers. It is sent thousands of random and malformed requests over real HTTP
+ * (keep-alive) on every route it serves and on random paths. Every request must get a complete 2xx, 3xx or 4xx answer, never a 5xx and never a dropped connection, and
  * must leave the store unchanged unless it is an authorised write (valid credentials, generated apart and counted
  * apart, changing only the tables its route writes) or a route that writes without credentials by design
  * (`OPEN_WRITES`).
