@@ -27,7 +27,11 @@ import pg from "pg";
 import pino from "pino";
 import { DAY, decide } from "../keeper/src/core/decisions.ts";
 import { decodeLoanFacts, keeperFactsFrom, toLoanView } from "../keeper/src/core/loanFacts.ts";
-import { startLocalPostgres, type LocalPostgres } from "../keeper/src/adapters/postgres/localPostgres.ts";
+import {
+  createDatabase,
+  startLocalPostgres,
+  type LocalPostgres,
+} from "../keeper/src/adapters/postgres/localPostgres.ts";
 import { openStore, type Store } from "../keeper/src/adapters/store/openStore.ts";
 import { createPlanner } from "../keeper/src/runtime/planner.ts";
 import type { LagResult } from "./keeper/measureLag.ts";
@@ -86,11 +90,7 @@ function carryOut(store: Store, now: bigint): number {
 async function storeLocation(): Promise<string> {
   if (values.store === "sqlite") return join(dir, "keeper.sqlite");
   postgres = await startLocalPostgres();
-  const admin = new pg.Client({ connectionString: postgres.url });
-  await admin.connect();
-  await admin.query("CREATE DATABASE bench");
-  await admin.end();
-  return postgres.url.replace(/\/[^/]*$/, "/bench");
+  return createDatabase(postgres.url, "bench");
 }
 
 async function analyze(url: string): Promise<void> {
@@ -103,12 +103,13 @@ async function analyze(url: string): Promise<void> {
 let postgres: LocalPostgres | undefined;
 let result: Record<string, unknown>;
 try {
-  const store = openStore(await storeLocation());
+  const location = await storeLocation();
+  const store = openStore(location);
   let t = performance.now();
   writeSyntheticBook(store, loans, NOW);
   const writeMs = ms(t);
   // A bulk load leaves PostgreSQL without statistics until autovacuum comes by: gather them, as after an import.
-  if (postgres !== undefined) await analyze(postgres.url.replace(/\/[^/]*$/, "/bench"));
+  if (postgres !== undefined) await analyze(location);
 
   const planner = createPlanner({ store, logger: pino({ level: "silent" }) });
   const policy = { paused: false };

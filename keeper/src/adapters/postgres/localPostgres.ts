@@ -346,3 +346,21 @@ function tail(...streams: (NodeJS.ReadableStream | null)[]): () => string {
   }
   return () => `server output (tail): ${kept.trim() || "(empty)"}`;
 }
+
+/**
+ * Creates database `name` on the server at `url` (as its superuser) and returns the new database's URL.
+ *
+ * @example
+ * const url = await createDatabase(server.url, "bench"); // postgres://postgres@127.0.0.1:41237/bench
+ */
+export async function createDatabase(url: string, name: string): Promise<string> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new LocalPostgresError(`not a plain database name: ${name}`);
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  return url.replace(/\/[^/]*$/, `/${name}`);
+}

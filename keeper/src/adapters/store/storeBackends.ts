@@ -19,8 +19,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import pg from "pg";
-import { startLocalPostgres, type LocalPostgres } from "../postgres/localPostgres.ts";
+import { createDatabase, startLocalPostgres, type LocalPostgres } from "../postgres/localPostgres.ts";
 import { postgresSkipReason } from "../postgres/postgresBinaries.ts";
 import { openStore, type OpenStoreOptions, type Store } from "./openStore.ts";
 import { translatePlaceholders } from "./postgres/postgresDatabase.ts";
@@ -95,15 +94,7 @@ function postgresBackend(): StoreBackend {
     async fresh() {
       server ??= startLocalPostgres();
       const { url } = await server;
-      const name = `store_${process.pid}_${++count}`;
-      const admin = new pg.Client({ connectionString: url });
-      await admin.connect();
-      try {
-        await admin.query(`CREATE DATABASE ${name}`);
-      } finally {
-        await admin.end();
-      }
-      const location = url.replace(/\/[^/]*$/, `/${name}`);
+      const location = await createDatabase(url, `store_${process.pid}_${++count}`);
       let raw: SyncConnection | undefined;
       const query = <Row>(sql: string, params: unknown[]) => {
         if (raw === undefined) connections.push((raw = openSyncConnection(location)));
