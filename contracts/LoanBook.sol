@@ -20,6 +20,8 @@ import {DefaultRules} from "./libraries/DefaultRules.sol";
 import {Roles} from "./libraries/Roles.sol";
 import {ScheduleMath} from "./libraries/ScheduleMath.sol";
 import {ILoanBook} from "./interfaces/ILoanBook.sol";
+import {ICollateralWatch} from "./interfaces/ICollateralWatch.sol";
+import {Valuations} from "./types/CollateralTypes.sol";
 import {Loans, Schedule} from "./types/DataTypes.sol";
 
 /// @title LoanBook
@@ -110,6 +112,9 @@ contract LoanBook is
         _mint(msg.sender, loanId);
         emit LoanOriginated(loanId, params.templateId, msg.sender, borrower, notary, principal, params.documentHash);
 
+        address watch = _store().collateralWatch;
+        if (watch != address(0))
+            ICollateralWatch(watch).checkOrigination(params.templateId, principal, params.collateral);
         _pledge(loanId, template_.collateralKind, borrower, params.collateral);
         template_.token.safeTransferFrom(msg.sender, borrower, principal);
     }
@@ -174,7 +179,15 @@ contract LoanBook is
         uint256 oldestDue;
         (eligibleAt, oldest, oldestDue) = _defaultTrigger(loanId, loan, template_);
         triggered = DefaultRules.isTriggered(eligibleAt, block.timestamp);
-        if (!triggered) return (false, eligibleAt);
+        if (!triggered) {
+            // The second trigger: the collateral's value past the default loan-to-value, or its tracker's alarm.
+            address watch = _store().collateralWatch;
+            if (watch == address(0)) return (false, eligibleAt);
+            Valuations.Margin reason = ICollateralWatch(watch).defaultReason(loanId);
+            if (reason == Valuations.Margin.None) return (false, eligibleAt);
+            emit CollateralDefaultTriggered(loanId, uint8(reason));
+            triggered = true;
+        }
         loan.flags |= Loans.FLAG_DEFAULTED;
         uint256 missed = _missedInstallments(loan, template_, oldest);
         emit LoanDefaulted(

@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {ModuleDelegation} from "./abstracts/ModuleDelegation.sol";
 import {Certificates} from "./enforcement/Certificates.sol";
+import {CollateralSales} from "./enforcement/CollateralSales.sol";
 import {Commitments} from "./enforcement/Commitments.sol";
 import {Objections} from "./enforcement/Objections.sol";
 import {Payments} from "./enforcement/Payments.sol";
@@ -14,7 +15,15 @@ import {ILoanEnforcement} from "./interfaces/ILoanEnforcement.sol";
 /// recovery funnel, settlement), bank payments and auto-debit, and the batches a keeper sends. Deployed once and
 /// named in LoanBook's constructor; it runs only by LoanBook's delegatecall, on LoanBook's state (`LoanStorage`).
 /// Called directly, it sees an empty book. The views (`ILoanViews`) are one module further, in `LoanViews`.
-contract LoanEnforcement is Certificates, Commitments, Objections, Recovery, Payments, ModuleDelegation {
+contract LoanEnforcement is
+    Certificates,
+    Commitments,
+    Objections,
+    Recovery,
+    CollateralSales,
+    Payments,
+    ModuleDelegation
+{
     /// @dev This module's own address, for the batches' delegatecalls to it.
     address private immutable SELF = address(this);
 

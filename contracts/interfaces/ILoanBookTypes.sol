@@ -247,6 +247,27 @@ interface ILoanBookTypes {
         bytes32 valuationHash
     );
 
+    /// @notice Emitted when loan `loanId`'s collateral is sold through the auction house to `buyer` (zero for an
+    /// off-chain asset whose sale the notary attested, `saleHash` its record): `credited` of the `proceeds` (at most
+    /// the debt) paid the claim holder, the `surplus` went to the borrower (on chain; owed off chain for an off-chain
+    /// sale), and `debtLeft` stays owed.
+    event CollateralSold(
+        uint256 indexed loanId,
+        address indexed buyer,
+        uint256 proceeds,
+        uint256 credited,
+        uint256 surplus,
+        uint256 debtLeft,
+        bytes32 saleHash
+    );
+
+    /// @notice Emitted when loan `loanId` is declared in default on its collateral (`reason`: a `Valuations.Margin`
+    /// of Default, TrackerMoved or TrackerSilent), with the `LoanDefaulted` of the same declaration.
+    event CollateralDefaultTriggered(uint256 indexed loanId, uint8 reason);
+
+    /// @notice Emitted when the admin names the book's collateral watch and auction house.
+    event CollateralModulesSet(address watch, address auctionHouse, address indexed admin);
+
     /// @notice Emitted when the claim holder writes off the `amount` loan `loanId` still owed.
     event LoanWrittenOff(uint256 indexed loanId, address indexed claimHolder, uint256 amount, bytes32 reasonHash);
 
@@ -436,4 +457,7 @@ interface ILoanBookTypes {
 
     /// @notice Thrown when an address that must be given is zero.
     error LoanBook_ZeroAddress();
+
+    /// @notice Thrown when a collateral sale is settled by anyone but the book's auction house.
+    error LoanBook_NotAuctionHouse(address caller);
 }

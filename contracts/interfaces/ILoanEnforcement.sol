@@ -54,6 +54,21 @@ interface ILoanEnforcement is ILoanBookTypes {
     /// @notice Moves a certified loan to the next recovery stage (claim holder only), with the hash of the notice sent.
     function advanceStage(uint256 loanId, bytes32 noticeHash) external;
 
+    /// @notice Names the collateral watch LoanBook asks at origination and default, and the auction house that
+    /// settles collateral sales (admin only; zero turns either off).
+    function setCollateralModules(address watch, address auctionHouse) external;
+
+    /// @notice Settles a sale of loan `loanId`'s collateral for `proceeds` (auction house only, in the Enforcement
+    /// stage): the proceeds, already paid to LoanBook for on-chain collateral, pay the debt; the claim holder gets what
+    /// they pay, the borrower the surplus; the collateral goes to `buyer`. For an off-chain asset (`buyer` zero) the
+    /// money moved off chain: the sale is recorded and the pledge freed. Returns the debt left.
+    function settleCollateralSale(
+        uint256 loanId,
+        address buyer,
+        uint256 proceeds,
+        bytes32 saleHash
+    ) external returns (uint256 debtLeft);
+
     /// @notice In the Enforcement stage, transfers the escrowed collateral to the claim holder (or releases an
     /// off-chain asset's pledge) and records `value` against the debt (claim holder only). Collateral in the loan's
     /// own token is worth its amount.

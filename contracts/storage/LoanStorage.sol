@@ -23,6 +23,10 @@ library LoanStorage {
         mapping(bytes32 bankReferenceHash => uint256 loanId) bankReferences;
         /// Unordered nonces of enforcement messages, 256 a word (Permit2-style bitmap).
         mapping(address signer => mapping(uint256 wordPosition => uint256 bitmap)) nonceBitmaps;
+        /// The collateral watch asked at origination and default (zero: none), and the auction house allowed to
+        /// settle collateral sales (both set by the admin).
+        address collateralWatch;
+        address auctionHouse;
     }
 
     /// @dev keccak256(abi.encode(uint256(keccak256("loanbook.storage.LoanBook")) - 1)) & ~bytes32(uint256(0xff))
