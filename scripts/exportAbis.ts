@@ -7,6 +7,8 @@
  * modules it delegates to (LoanEnforcement, then LoanViews), each entry once, in that first-seen order. The modules'
  * constructors and fallbacks belong to their own deployments and are left out. `testTokenAbi` is the demo's ERC-20.
  * `evidenceAnchorAbi` is the contact log's anchor (contracts/EvidenceAnchor.sol), a deployment of its own.
+ * keeper/src/abi/collateral.ts holds the collateral contracts' ABIs (contracts/collateral/), each a deployment of its
+ * own, and the test price feed's.
  */
 import { mkdir, readFile, realpath, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
@@ -38,6 +40,33 @@ export const ABI_MODULE_PATH = fileURLToPath(new URL("../keeper/src/abi/loanBook
 export const EVIDENCE_ANCHOR_ABI_MODULE_PATH = fileURLToPath(
   new URL("../keeper/src/abi/evidenceAnchor.ts", import.meta.url),
 );
+
+/** Where the generated module of the collateral contracts' ABIs lives. */
+export const COLLATERAL_ABI_MODULE_PATH = fileURLToPath(new URL("../keeper/src/abi/collateral.ts", import.meta.url));
+
+/** The collateral contracts: the exported constant's name, its artifact and what it is. */
+const COLLATERAL_ARTIFACTS = [
+  [
+    "collateralWatchAbi",
+    "contracts/collateral/CollateralWatch.sol/CollateralWatch.json",
+    "Collateral valuation, margin rules and the on-chain origination checks of one book.",
+  ],
+  [
+    "defaultRegistryAbi",
+    "contracts/collateral/DefaultRegistry.sol/DefaultRegistry.json",
+    "The shared default registry of several books: open defaults by identity commitment, open pledges.",
+  ],
+  [
+    "collateralAuctionsAbi",
+    "contracts/collateral/CollateralAuctions.sol/CollateralAuctions.json",
+    "The descending-price auction house of one book's escrowed collateral.",
+  ],
+  [
+    "testPriceFeedAbi",
+    "contracts/mocks/TestPriceFeed.sol/TestPriceFeed.json",
+    "A Chainlink-shaped price feed for local chains (contracts/mocks/TestPriceFeed.sol).",
+  ],
+] as const;
 
 const DEFAULT_ARTIFACTS_DIR = fileURLToPath(new URL("../artifacts/", import.meta.url));
 
@@ -163,6 +192,22 @@ export const evidenceAnchorAbi = ${JSON.stringify(evidenceAnchorAbi)} as const;
   return formatModule(EVIDENCE_ANCHOR_ABI_MODULE_PATH, source);
 }
 
+/**
+ * The text of keeper/src/abi/collateral.ts as the artifacts give it, formatted like `renderAbiModule`'s.
+ *
+ * @example
+ * const text = await renderCollateralAbiModule();
+ */
+export async function renderCollateralAbiModule(parameters: RenderAbiModuleParameters = {}): Promise<string> {
+  const artifactsDir = parameters.artifactsDir ?? DEFAULT_ARTIFACTS_DIR;
+  const constants: string[] = [];
+  for (const [name, artifact, description] of COLLATERAL_ARTIFACTS) {
+    const abi = await readAbi(artifactsDir, artifact);
+    constants.push(`/** ${description} */\nexport const ${name} = ${JSON.stringify(abi)} as const;\n`);
+  }
+  return formatModule(COLLATERAL_ABI_MODULE_PATH, `${HEADER}\n${constants.join("\n")}`);
+}
+
 async function isMain(): Promise<boolean> {
   if (process.argv[1] === undefined) return false;
   return (await realpath(process.argv[1])) === (await realpath(fileURLToPath(import.meta.url)));
@@ -172,6 +217,7 @@ if (await isMain()) {
   const modules: [string, () => Promise<string>][] = [
     [ABI_MODULE_PATH, () => renderAbiModule()],
     [EVIDENCE_ANCHOR_ABI_MODULE_PATH, () => renderEvidenceAnchorAbiModule()],
+    [COLLATERAL_ABI_MODULE_PATH, () => renderCollateralAbiModule()],
   ];
   for (const [path, render] of modules) {
     await mkdir(dirname(path), { recursive: true });

@@ -12,7 +12,8 @@ import {Loans} from "../types/DataTypes.sol";
 /// @notice The industry risk network of seed 001, shared by the loan books of several lenders: does an identity have an
 /// open default, and is a collateral pledged to an open loan, with any of them? Nothing here is anyone's word alone:
 /// - a member book is admitted by the registry's admin (a consortium), so no contract can invent loans;
-/// - a loan's lender binds it to an identity commitment once (`enroll`): a keyed hash (HMAC-SHA256 under the
+/// - a loan's lender (or a reporter it names, such as its keeper) binds it to an identity commitment once (`enroll`),
+///   after checking the borrower's identity attestation: a keyed hash (HMAC-SHA256 under the
 ///   consortium's key of the normalised identity document), so nothing personal is on chain and only members can
 ///   recompute it;
 /// - entries are derived from the book's own state by `sync`, which anyone may call: a default opens when the book says
@@ -36,6 +37,7 @@ contract DefaultRegistry is IDefaultRegistry, AccessControl {
     mapping(address book => mapping(uint256 loanId => Entry)) private _entries;
     mapping(bytes32 identity => uint256) private _openDefaults;
     mapping(bytes32 key => Pledge) private _pledges;
+    mapping(address lender => mapping(address reporter => bool)) private _reporters;
 
     constructor(address admin) {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
@@ -56,12 +58,25 @@ contract DefaultRegistry is IDefaultRegistry, AccessControl {
         emit BookRemoved(book, msg.sender);
     }
 
-    /// @notice Binds loan `loanId` of `book` to `identity` (its template's lender only, once), then syncs it.
+    /// @notice Allows or disallows `reporter` to enroll the caller's loans (a lender's keeper, say).
+    function setReporter(address reporter, bool allowed) external {
+        _reporters[msg.sender][reporter] = allowed;
+        emit ReporterSet(msg.sender, reporter, allowed);
+    }
+
+    /// @notice Whether `reporter` enrolls `lender`'s loans.
+    function isReporter(address lender, address reporter) external view returns (bool) {
+        return _reporters[lender][reporter];
+    }
+
+    /// @notice Binds loan `loanId` of `book` to `identity` (its template's lender or one of its reporters, once),
+    /// then syncs it.
     function enroll(address book, uint256 loanId, bytes32 identity) external {
         _requireMember(book);
         if (identity == bytes32(0)) revert DefaultRegistry_ZeroIdentity();
         Loans.Loan memory loan = ILoanViews(book).loanOf(loanId);
-        if (ILoanViews(book).templateOf(loan.templateId).lender != msg.sender) {
+        address lender = ILoanViews(book).templateOf(loan.templateId).lender;
+        if (lender != msg.sender && !_reporters[lender][msg.sender]) {
             revert DefaultRegistry_NotLoanLender(book, loanId, msg.sender);
         }
         Entry storage entry = _entries[book][loanId];

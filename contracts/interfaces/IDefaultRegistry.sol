@@ -8,6 +8,8 @@ pragma solidity ^0.8.28;
 interface IDefaultRegistry {
     event BookAdded(address indexed book, address indexed admin);
     event BookRemoved(address indexed book, address indexed admin);
+    /// @notice A lender allowed or disallowed `reporter` to enroll its loans.
+    event ReporterSet(address indexed lender, address indexed reporter, bool allowed);
     /// @notice The loan's lender bound the loan to an identity commitment (once).
     event IdentityEnrolled(address indexed book, uint256 indexed loanId, bytes32 indexed identity);
     /// @notice A sync opened or closed the loan's default entry.

@@ -6,10 +6,12 @@ import { expect } from "chai";
 import type { Abi } from "viem";
 import {
   ABI_MODULE_PATH,
+  COLLATERAL_ABI_MODULE_PATH,
   EVIDENCE_ANCHOR_ABI_MODULE_PATH,
   entryKey,
   mergeAbis,
   renderAbiModule,
+  renderCollateralAbiModule,
   renderEvidenceAnchorAbiModule,
   type AbiEntry,
 } from "../../../scripts/exportAbis.ts";
@@ -64,6 +66,17 @@ describe("keeper/src/abi/loanBook.ts", () => {
     expect(constructors.map((entry) => entry.inputs.map((input) => input.name))).to.deep.equal([
       ["admin", "enforcement"],
     ]);
+  });
+});
+
+describe("keeper/src/abi/collateral.ts", () => {
+  it("is what `npm run abi` writes from the current artifacts", async () => {
+    const expected = await renderCollateralAbiModule();
+    const committed = await readFile(COLLATERAL_ABI_MODULE_PATH, "utf8");
+    expect(
+      committed === expected,
+      `out of date, run \`npm run abi\` (${firstDifference(committed, expected)})`,
+    ).to.equal(true);
   });
 });
 

@@ -223,6 +223,11 @@ export const loanBookAbi = [
     type: "error",
   },
   {
+    inputs: [{ internalType: "address", name: "caller", type: "address" }],
+    name: "LoanBook_NotAuctionHouse",
+    type: "error",
+  },
+  {
     inputs: [
       { internalType: "address", name: "lender", type: "address" },
       { internalType: "address", name: "signer", type: "address" },
@@ -498,12 +503,31 @@ export const loanBookAbi = [
     anonymous: false,
     inputs: [
       { indexed: true, internalType: "uint256", name: "loanId", type: "uint256" },
+      { indexed: false, internalType: "uint8", name: "reason", type: "uint8" },
+    ],
+    name: "CollateralDefaultTriggered",
+    type: "event",
+  },
+  {
+    anonymous: false,
+    inputs: [
+      { indexed: true, internalType: "uint256", name: "loanId", type: "uint256" },
       { indexed: true, internalType: "address", name: "claimHolder", type: "address" },
       { indexed: false, internalType: "uint256", name: "value", type: "uint256" },
       { indexed: false, internalType: "uint256", name: "credited", type: "uint256" },
       { indexed: false, internalType: "bytes32", name: "valuationHash", type: "bytes32" },
     ],
     name: "CollateralEnforced",
+    type: "event",
+  },
+  {
+    anonymous: false,
+    inputs: [
+      { indexed: false, internalType: "address", name: "watch", type: "address" },
+      { indexed: false, internalType: "address", name: "auctionHouse", type: "address" },
+      { indexed: true, internalType: "address", name: "admin", type: "address" },
+    ],
+    name: "CollateralModulesSet",
     type: "event",
   },
   {
@@ -525,6 +549,20 @@ export const loanBookAbi = [
       { indexed: true, internalType: "address", name: "borrower", type: "address" },
     ],
     name: "CollateralReleased",
+    type: "event",
+  },
+  {
+    anonymous: false,
+    inputs: [
+      { indexed: true, internalType: "uint256", name: "loanId", type: "uint256" },
+      { indexed: true, internalType: "address", name: "buyer", type: "address" },
+      { indexed: false, internalType: "uint256", name: "proceeds", type: "uint256" },
+      { indexed: false, internalType: "uint256", name: "credited", type: "uint256" },
+      { indexed: false, internalType: "uint256", name: "surplus", type: "uint256" },
+      { indexed: false, internalType: "uint256", name: "debtLeft", type: "uint256" },
+      { indexed: false, internalType: "bytes32", name: "saleHash", type: "bytes32" },
+    ],
+    name: "CollateralSold",
     type: "event",
   },
   {
@@ -1467,6 +1505,28 @@ export const loanBookAbi = [
     ],
     name: "setBankSigner",
     outputs: [],
+    stateMutability: "nonpayable",
+    type: "function",
+  },
+  {
+    inputs: [
+      { internalType: "address", name: "watch", type: "address" },
+      { internalType: "address", name: "auctionHouse", type: "address" },
+    ],
+    name: "setCollateralModules",
+    outputs: [],
+    stateMutability: "nonpayable",
+    type: "function",
+  },
+  {
+    inputs: [
+      { internalType: "uint256", name: "loanId", type: "uint256" },
+      { internalType: "address", name: "buyer", type: "address" },
+      { internalType: "uint256", name: "proceeds", type: "uint256" },
+      { internalType: "bytes32", name: "saleHash", type: "bytes32" },
+    ],
+    name: "settleCollateralSale",
+    outputs: [{ internalType: "uint256", name: "debtLeft", type: "uint256" }],
     stateMutability: "nonpayable",
     type: "function",
   },
