@@ -192,4 +192,9 @@ contract LoanViews is EnforcementBase, ILoanViews {
     function autoDebitQuote(uint256 loanId) external view returns (uint256 due) {
         (due, ) = _debitable(loanId);
     }
+
+    /// @inheritdoc ILoanViews
+    function collateralModules() external view returns (address watch, address auctionHouse) {
+        return (_store().collateralWatch, _store().auctionHouse);
+    }
 }

@@ -87,4 +87,8 @@ interface ILoanViews is ILoanBookTypes {
 
     /// @notice What `autoDebit` would pull from the borrower of loan `loanId` now; reverts as `autoDebit` would.
     function autoDebitQuote(uint256 loanId) external view returns (uint256);
+
+    /// @notice The collateral watch asked at origination and default, and the auction house that settles collateral
+    /// sales (zero: none), as the admin set them with `setCollateralModules`.
+    function collateralModules() external view returns (address watch, address auctionHouse);
 }

@@ -1664,6 +1664,16 @@ export const loanBookAbi = [
     type: "function",
   },
   {
+    inputs: [],
+    name: "collateralModules",
+    outputs: [
+      { internalType: "address", name: "watch", type: "address" },
+      { internalType: "address", name: "auctionHouse", type: "address" },
+    ],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
     inputs: [{ internalType: "uint256", name: "loanId", type: "uint256" }],
     name: "collateralOf",
     outputs: [
