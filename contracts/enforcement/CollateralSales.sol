@@ -20,10 +20,8 @@ abstract contract CollateralSales is EnforcementBase, ILoanEnforcement {
     /// @inheritdoc ILoanEnforcement
     function setCollateralModules(address watch, address auctionHouse) external {
         if (!_hasRole(0x00, msg.sender)) revert IAccessControl.AccessControlUnauthorizedAccount(msg.sender, 0x00);
-        if (
-            (watch != address(0) && watch.code.length == 0) ||
-            (auctionHouse != address(0) && auctionHouse.code.length == 0)
-        ) revert LoanBook_ZeroAddress();
+        if (watch != address(0) && watch.code.length == 0) revert LoanBook_InvalidModule(watch);
+        if (auctionHouse != address(0) && auctionHouse.code.length == 0) revert LoanBook_InvalidModule(auctionHouse);
         _store().collateralWatch = watch;
         _store().auctionHouse = auctionHouse;
         emit CollateralModulesSet(watch, auctionHouse, msg.sender);

@@ -289,6 +289,16 @@ const REACH: Record<string, (c: Context) => Reach> = {
     error: "LoanBook_NotClaimHolder",
     errorArgs: [c.loanId, c.stranger],
   }),
+  setCollateralModules: (c) => ({
+    args: [zeroAddress, zeroAddress],
+    error: "AccessControlUnauthorizedAccount",
+    errorArgs: [c.stranger, zeroHash],
+  }),
+  settleCollateralSale: (c) => ({
+    args: [c.loanId, c.stranger, 1n, zeroHash],
+    error: "LoanBook_NotAuctionHouse",
+    errorArgs: [c.stranger],
+  }),
   setBankSigner: (c) => ({
     args: [c.stranger, true],
     error: "AccessControlUnauthorizedAccount",
@@ -363,6 +373,7 @@ const REACH: Record<string, (c: Context) => Reach> = {
   enforcementNonceUsed: (c) => ({ args: [c.notary, 1n], returns: false }),
   checkActions: () => ({ args: [1n, 10n], returns: [[], 2n] }),
   autoDebitQuote: (c) => ({ args: [c.loanId], error: "LoanBook_AutoDebitOff", errorArgs: [c.loanId] }),
+  collateralModules: () => ({ args: [], returns: [zeroAddress, zeroAddress] }),
 };
 
 /** A bank payment of loan 1 attested by the stranger, who is no bank-feed signer (signature unchecked before that). */
