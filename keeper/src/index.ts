@@ -9,7 +9,15 @@ import { mkdirSync, rmSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loanBookAbi } from "./abi/loanBook.ts";
-import { createPublicClient, createWalletClient, http, type Address, type Hex, type PublicClient } from "viem";
+import {
+  createPublicClient,
+  createWalletClient,
+  http,
+  zeroAddress,
+  type Address,
+  type Hex,
+  type PublicClient,
+} from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { buildConfig, ConfigError, redactConfig, type KeeperConfig } from "./config.ts";
 import { createLogger, type Logger } from "./runtime/logger.ts";
@@ -21,6 +29,7 @@ import { createLeaderLease, defaultHolderId, type LeaderLease } from "./adapters
 import { createFollower } from "./runtime/follower.ts";
 import { createPlanner } from "./runtime/planner.ts";
 import { createExecutor } from "./runtime/executor.ts";
+import { createCollateralWatcher } from "./runtime/collateralWatcher.ts";
 import { createKeeper } from "./runtime/keeper.ts";
 import { connectChain } from "./runtime/connectChain.ts";
 import { createMetrics } from "./runtime/metrics.ts";
@@ -155,6 +164,23 @@ export async function startKeeper(config: KeeperConfig, logger: Logger): Promise
       logger: logger.child({ component: "contact" }),
       clock: Date.now,
     });
+    // The book's collateral watch, if its admin set one: margin calls and collateral defaults (issue 10).
+    const [collateralWatch] = (await client.readContract({
+      address: loanBook,
+      abi: loanBookAbi,
+      functionName: "collateralModules",
+    })) as readonly [Address, Address];
+    const watchSet = collateralWatch !== zeroAddress;
+    const collateralWatcher = watchSet
+      ? createCollateralWatcher({
+          client,
+          store,
+          loanBook,
+          watch: collateralWatch,
+          logger: logger.child({ component: "collateral" }),
+        })
+      : undefined;
+    if (watchSet) logger.info({ collateralWatch }, "watching the book's collateral");
     const executor = createExecutor({
       client,
       account,
@@ -166,6 +192,7 @@ export async function startKeeper(config: KeeperConfig, logger: Logger): Promise
       batchSize: config.batchSize,
       logger: logger.child({ component: "executor" }),
       evidenceAnchor,
+      collateralWatch: watchSet ? collateralWatch : null,
       queueContact: contactDesk.queue,
       mayAct,
     });
@@ -176,6 +203,7 @@ export async function startKeeper(config: KeeperConfig, logger: Logger): Promise
       planner,
       executor,
       contactDesk,
+      collateralWatcher,
       loanBook,
       keeper: account.address,
       chainId,

@@ -30,6 +30,9 @@ const DROP = new Set([
   "LoanBook_NothingDue",
   // This keeper anchored the root already (anchors are per anchorer): the contact log batch is on chain.
   "EvidenceAnchor_AlreadyAnchored",
+  // The margin call of this observation was made (by anyone), or the loan is no longer at its warning.
+  "CollateralWatch_AlreadyCalled",
+  "CollateralWatch_NoMarginCall",
 ]);
 
 /**

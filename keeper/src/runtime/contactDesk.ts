@@ -85,7 +85,7 @@ export const NOTICE_RESPOND_SECONDS = 15n * 86_400n;
 
 /** The contact kinds of the decision core. */
 const REMINDERS = new Set(["remindBeforeDue", "remindDueToday", "remindLate1", "remindLate7"]);
-const NOTICES = new Set(["defaultNotice", "debtCollectionLetter", "litigationRiskNotice"]);
+const NOTICES = new Set(["defaultNotice", "debtCollectionLetter", "litigationRiskNotice", "marginCallNotice"]);
 export const isContactKind = (kind: string): boolean => REMINDERS.has(kind) || NOTICES.has(kind);
 
 /** The hash a leaf holds for a channel's name. */

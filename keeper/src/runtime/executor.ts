@@ -3,6 +3,8 @@
  *
  * - Off-chain actions (reminders, notices, late marks) are recorded done at once; a contact is handed to
  *   `queueContact` in the same SQLite transaction (the contact desk renders it and delivers it when the rules allow).
+ * - `callMargin` (a loan at or past its warning loan-to-value) goes to the book's collateral watch, one loan per
+ *   transaction, through the same path.
  * - `anchorContactLog` (a batch of the contact log, as a Merkle root) goes to the evidence anchor, one root per
  *   transaction, through the same nonce manager and write-ahead path as the loan book's calls.
  * - On-chain actions are simulated one by one against the latest state (the contract's custom errors decide what
@@ -32,6 +34,7 @@ import {
   type TransactionReceipt,
 } from "viem";
 import type { Logger } from "pino";
+import { collateralWatchAbi } from "../abi/collateral.ts";
 import { evidenceAnchorAbi } from "../abi/evidenceAnchor.ts";
 import { loanBookAbi } from "../abi/loanBook.ts";
 import { bankReferenceHashOf } from "../core/bankReference.ts";
@@ -53,6 +56,8 @@ export interface ExecutorParameters {
   readonly logger: Logger;
   /** The EvidenceAnchor the contact log is anchored to; without it an `anchorContactLog` action fails. */
   readonly evidenceAnchor?: Address | null;
+  /** The book's collateral watch (`collateralModules()`); without it a `callMargin` action fails. */
+  readonly collateralWatch?: Address | null;
   /**
    * Takes a contact action (a reminder or a notice) inside the transaction that marks it done, and returns the
    * outcome to record (e.g. `queued`). Synchronous: it writes through the same SQLite connection. Default: `queued`.
@@ -80,9 +85,14 @@ const CALLS = {
 } as const;
 /** Anchoring a batch of the contact log: `EvidenceAnchor.anchor(root, firstEntry, lastEntry, count)`, one per transaction. */
 export const ANCHOR_KIND = "anchorContactLog";
+/** A margin call: `CollateralWatch.callMargin(loanId)`, one per transaction (the watch has no batch). */
+export const MARGIN_CALL_KIND = "callMargin";
 type LoanBookKind = keyof typeof CALLS;
-type OnChainKind = LoanBookKind | typeof ANCHOR_KIND;
-const isOnChain = (kind: string): kind is OnChainKind => kind in CALLS || kind === ANCHOR_KIND;
+/** Kinds sent to a contract other than the book, one action per transaction. */
+type SingleKind = typeof ANCHOR_KIND | typeof MARGIN_CALL_KIND;
+type OnChainKind = LoanBookKind | SingleKind;
+const isSingle = (kind: string): kind is SingleKind => kind === ANCHOR_KIND || kind === MARGIN_CALL_KIND;
+const isOnChain = (kind: string): kind is OnChainKind => kind in CALLS || isSingle(kind);
 
 /** Off-chain kinds and the outcome that records them. */
 const OFF_CHAIN_OUTCOME: Readonly<Record<string, string>> = {
@@ -93,6 +103,7 @@ const OFF_CHAIN_OUTCOME: Readonly<Record<string, string>> = {
   remindLate7: "queued",
   defaultNotice: "queued",
   debtCollectionLetter: "queued",
+  marginCallNotice: "queued",
   litigationRiskNotice: "queued",
 };
 
@@ -140,6 +151,7 @@ const isNonceTooLow = (m: string) => m.includes("nonce too low") || m.includes("
 export function createExecutor(parameters: ExecutorParameters) {
   const { client, account, bankSigner, store, loanBook, chainId, logger } = parameters;
   const evidenceAnchor = parameters.evidenceAnchor ?? null;
+  const collateralWatch = parameters.collateralWatch ?? null;
   const queueContact = parameters.queueContact ?? (() => "queued");
   const address = account.address;
   /** The block each pending transaction was last broadcast at (in memory: a restart re-broadcasts them all). */
@@ -210,6 +222,7 @@ export function createExecutor(parameters: ExecutorParameters) {
       const { root, firstEntry, lastEntry, count } = action.payload as Record<string, string | number>;
       return [root, BigInt(firstEntry), BigInt(lastEntry), Number(count)];
     }
+    if (action.kind === MARGIN_CALL_KIND) return [action.loanId];
     if (action.kind !== "relayBankPayment") return action.loanId;
     const message = {
       loanId: action.loanId,
@@ -233,8 +246,8 @@ export function createExecutor(parameters: ExecutorParameters) {
         try {
           await client.simulateContract({
             account: address,
-            ...(kind === ANCHOR_KIND
-              ? { address: anchorAddress(), abi: evidenceAnchorAbi, functionName: "anchor", args: argument }
+            ...(isSingle(kind)
+              ? { ...singleTarget(kind), args: argument }
               : { address: loanBook, abi: loanBookAbi, functionName: CALLS[kind].single, args: [argument] }),
             blockNumber: atBlock,
           } as never);
@@ -319,12 +332,19 @@ export function createExecutor(parameters: ExecutorParameters) {
     return evidenceAnchor;
   }
 
+  /** The contract, ABI and function of a kind sent outside the book. */
+  function singleTarget(kind: SingleKind) {
+    if (kind === ANCHOR_KIND) return { address: anchorAddress(), abi: evidenceAnchorAbi, functionName: "anchor" };
+    if (collateralWatch === null) throw new Error("The book has no collateral watch: cannot make a margin call");
+    return { address: collateralWatch, abi: collateralWatchAbi, functionName: "callMargin" };
+  }
+
   /** The transaction's target, function and data for a batch of one kind. */
   function callOf(kind: OnChainKind, batch: readonly { argument: unknown }[]) {
-    if (kind === ANCHOR_KIND) {
+    if (isSingle(kind)) {
       const args = batch[0].argument as readonly unknown[];
-      const data = encodeFunctionData({ abi: evidenceAnchorAbi, functionName: "anchor", args } as never);
-      return { to: anchorAddress(), functionName: "anchor", data };
+      const { address: to, abi, functionName } = singleTarget(kind);
+      return { to, functionName, data: encodeFunctionData({ abi, functionName, args } as never) };
     }
     // Always the batch function, even for one loan: a loan that stopped being eligible between the simulation and
     // the block is skipped with an event (and planned again), where the single call would revert and cost a retry.
@@ -545,8 +565,14 @@ export function createExecutor(parameters: ExecutorParameters) {
             store.markAction(action.id, { state: "failed", outcome: "noEvidenceAnchor", error });
             continue;
           }
-          // One action per loan and kind in a batch: a batch's skip event names the loan only. Anchors go one by one.
-          const slot = action.kind === ANCHOR_KIND ? action.key : `${action.kind}:${action.loanId}`;
+          if (action.kind === MARGIN_CALL_KIND && collateralWatch === null) {
+            const error = "the loan book has no collateral watch (collateralModules)";
+            store.markAction(action.id, { state: "failed", outcome: "noCollateralWatch", error });
+            continue;
+          }
+          // One action per loan and kind in a batch: a batch's skip event names the loan only. Single-target kinds
+          // (anchors, margin calls) go one by one.
+          const slot = isSingle(action.kind) ? action.key : `${action.kind}:${action.loanId}`;
           if (seen.has(slot)) continue;
           seen.add(slot);
           groups.set(action.kind, [...(groups.get(action.kind) ?? []), action]);
@@ -554,7 +580,7 @@ export function createExecutor(parameters: ExecutorParameters) {
       });
       let sent = 0;
       for (const [kind, actions] of groups) {
-        const size = kind === ANCHOR_KIND ? 1 : parameters.batchSize;
+        const size = isSingle(kind) ? 1 : parameters.batchSize;
         for (let i = 0; i < actions.length; i += size) {
           const eligible = await simulate(kind, actions.slice(i, i + size), now, atBlock);
           if (eligible.length === 0) continue;

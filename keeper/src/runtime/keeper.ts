@@ -2,7 +2,8 @@
  * The keeper's loop. Each pass, in this order:
  * 1. follow the chain to the confirmed head (the store's checkpoint and its block time are the keeper's clock);
  * 2. settle the transactions in flight (receipts up to the checkpoint, fee bumps, re-broadcasts);
- * 3. decide every open loan at the checkpoint's time and put new actions in the outbox;
+ * 3. decide every open loan at the checkpoint's time and put new actions in the outbox; with a collateral watch,
+ *    read the watched loans' margins and plan their margin calls and collateral defaults (`collateralWatcher.ts`);
  * 4. carry out the planned actions that are due (a contact action hands its message to the contact desk);
  * 5. deliver the messages to borrowers the contact rules allow now, and close a batch of the contact log for
  *    anchoring when one is due (its anchoring is an action of the next pass).
@@ -22,6 +23,7 @@ import type { createExecutor } from "./executor.ts";
 import type { createFollower } from "./follower.ts";
 import type { KeeperStatus } from "./metrics.ts";
 import type { createPlanner } from "./planner.ts";
+import type { CollateralWatcher } from "./collateralWatcher.ts";
 import type { ContactDesk } from "./contactDesk.ts";
 
 export interface KeeperParameters {
@@ -32,6 +34,8 @@ export interface KeeperParameters {
   readonly executor: ReturnType<typeof createExecutor>;
   /** Delivers messages to borrowers and anchors the contact log; without it contact actions are only recorded. */
   readonly contactDesk?: ContactDesk;
+  /** Reads collateral margins (the book has a collateral watch); without it nothing is read. */
+  readonly collateralWatcher?: CollateralWatcher;
   readonly loanBook: Address;
   readonly keeper: Address;
   readonly chainId: number;
@@ -100,6 +104,7 @@ export function createKeeper(parameters: KeeperParameters) {
       functionName: "paused",
     })) as boolean;
     const plan = planner.plan(now, { paused });
+    if (parameters.collateralWatcher !== undefined && !paused) await parameters.collateralWatcher.check(now);
     const sent = await executor.execute(now, sync.head, sync.processedBlock);
     if (parameters.contactDesk !== undefined) {
       await parameters.contactDesk.deliver(now);

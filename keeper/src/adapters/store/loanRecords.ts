@@ -105,6 +105,11 @@ export function createLoanRecords(db: SqlDatabase) {
   const selectLoanPage = db.prepare(
     "SELECT id, facts, defaulted_at, next_check_at FROM loans WHERE id > ? ORDER BY id LIMIT ?",
   );
+  // Active (1) or Late (2) as last recorded: the loans whose collateral the watcher reads.
+  const selectWatchedPage = db.prepare(
+    "SELECT id, facts, defaulted_at, next_check_at FROM loans " +
+      "WHERE template_id = ? AND id > ? AND status IN (1, 2) ORDER BY id LIMIT ?",
+  );
   const selectLoanFacts = db.prepare("SELECT id, facts, defaulted_at, next_check_at FROM loans WHERE id = ?");
   const updateNextCheck = db.prepare("UPDATE loans SET next_check_at = ? WHERE id = ?");
   const selectLoan = db.prepare("SELECT * FROM loans WHERE id = ?");
@@ -177,6 +182,11 @@ export function createLoanRecords(db: SqlDatabase) {
     /** Up to `limit` loans with an id above `afterId`, by id, whatever their next check (a full pass). */
     loanFactsPage(afterId: bigint, limit: number): LoanFactsRow[] {
       return (selectLoanPage.all(afterId, limit) as FactsRow[]).map(toFactsRow);
+    },
+
+    /** Up to `limit` loans of template `templateId`, Active or Late as last recorded, with an id above `afterId`. */
+    openLoansOfTemplate(templateId: bigint, afterId: bigint, limit: number): LoanFactsRow[] {
+      return (selectWatchedPage.all(templateId, afterId, limit) as FactsRow[]).map(toFactsRow);
     },
 
     /** The loan's facts as the decision pass reads them; undefined: no such loan. */

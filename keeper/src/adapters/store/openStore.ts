@@ -39,6 +39,7 @@ import { createBankSuspense, type AssignBankRecordResult } from "./bankSuspense.
 import { createCertificateApplications, type CertificateApplications } from "./certificateApplications.ts";
 import { createContacts, type Contacts } from "./contacts.ts";
 import { createOriginationOffers, type OriginationOffers } from "./originationOffers.ts";
+import { createOriginationRefusals, type OriginationRefusals } from "./originationRefusals.ts";
 import { createPortfolio, type Portfolio } from "./portfolio.ts";
 import { createLoanEvents, type LoanEvents } from "./loanEvents.ts";
 import { createSessions, type Sessions } from "./sessions.ts";
@@ -95,6 +96,8 @@ export interface Store {
   loanFactsPage(afterId: bigint, limit: number): LoanFactsRow[];
   /** One loan's facts as the decision pass reads them; undefined: no such loan. */
   loanFactsOf(id: bigint): LoanFactsRow | undefined;
+  /** Up to `limit` loans of template `templateId`, Active or Late as last recorded, by id after `afterId`. */
+  openLoansOfTemplate(templateId: bigint, afterId: bigint, limit: number): LoanFactsRow[];
   /** Stores when each loan is next to be decided (null: never, until its facts change). */
   setNextChecks(checks: readonly NextCheckParameters[]): void;
 
@@ -156,6 +159,8 @@ export interface Store {
   readonly certificateApplications: CertificateApplications;
   /** The lender's loan offers collecting the borrower's and a notary's signatures (`originationOffers.ts`). */
   readonly originationOffers: OriginationOffers;
+  /** Every origination the keeper's checks refused, with its reason codes (`originationRefusals.ts`). */
+  readonly originationRefusals: OriginationRefusals;
   /** The lender's portfolio at a chain time (`portfolio.ts`). */
   readonly portfolio: Portfolio;
   /** A loan's on-chain timeline, with block hashes and times (`loanEvents.ts`). */
@@ -284,6 +289,7 @@ function storeOn(db: SqlDatabase, now: () => number, close: () => void): Store {
     loansDueForCheck: loans.loansDueForCheck,
     loanFactsPage: loans.loanFactsPage,
     loanFactsOf: loans.loanFactsOf,
+    openLoansOfTemplate: loans.openLoansOfTemplate,
     setNextChecks: (checks) => db.transaction(() => loans.setNextChecks(checks))(),
 
     enqueueAction: (action) => db.transaction(() => outbox.enqueueAction(action, now()))(),
@@ -340,6 +346,7 @@ function storeOn(db: SqlDatabase, now: () => number, close: () => void): Store {
     sessions: createSessions(db),
     certificateApplications: createCertificateApplications(db),
     originationOffers: createOriginationOffers(db),
+    originationRefusals: createOriginationRefusals(db),
     portfolio: createPortfolio(db),
     loanEvents: createLoanEvents(db),
 

@@ -1,6 +1,6 @@
 /**
  * The kinds of message the keeper sends a borrower: the reminders and the default notice that `decide` schedules
- * (keeper/src/core/decisions.ts), and the two letters of the enforcement path that the lender sends on its own
+ * (keeper/src/core/decisions.ts), the margin call the collateral watcher schedules, and the two letters of the enforcement path that the lender sends on its own
  * decision.
  */
 import type { ReminderKind } from "../decisions.ts";
@@ -13,9 +13,16 @@ export const MESSAGE_KINDS = [
   "defaultNotice",
   "litigationRiskNotice",
   "debtCollectionLetter",
+  "marginCallNotice",
 ] as const;
 
-export type MessageKind = ReminderKind | "defaultNotice" | "litigationRiskNotice" | "debtCollectionLetter";
+export type MessageKind =
+  | ReminderKind
+  | "defaultNotice"
+  | "litigationRiskNotice"
+  | "debtCollectionLetter"
+  /** The collateral's value fell to the template's warning loan-to-value (`runtime/collateralWatcher.ts`). */
+  | "marginCallNotice";
 
 export type { Locale } from "./formatLocalTime.ts";
 export const LOCALES = ["zh", "en"] as const;

@@ -52,6 +52,10 @@ const FACTS: Record<MessageKind, Record<"zh" | "en", string[]>> = {
     zh: ["催收函", "一次性清偿", "2026年12月13日 23:59:59（北京时间）前"],
     en: ["Letter of demand", "formally demand", "by 2026-12-13 23:59:59"],
   },
+  marginCallNotice: {
+    zh: ["补充担保通知", "预警线", "追加担保物", "2026年12月13日 23:59:59（北京时间）前"],
+    en: ["Margin call", "warning loan-to-value", "further collateral", "by 2026-12-13 23:59:59"],
+  },
 };
 
 /** Words a lawful collection message never uses. */

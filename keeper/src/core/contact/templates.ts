@@ -61,7 +61,8 @@ export interface RenderMessageParameters {
   readonly contactInstructions: string;
   /** How to address the borrower; default "借款人" / "borrower". */
   readonly borrowerName?: string;
-  /** The deadline to pay or object: required by `defaultNotice`, `litigationRiskNotice`, `debtCollectionLetter`. */
+  /** The deadline to pay or object: required by `defaultNotice`, `litigationRiskNotice`, `debtCollectionLetter`,
+   * `marginCallNotice`. */
   readonly respondBy?: bigint;
   /** The notary's execution certificate number: required by `litigationRiskNotice`. */
   readonly certificateRef?: string;

@@ -94,6 +94,21 @@ export const TEMPLATES_EN: TemplateSet = {
       SIGN_OFF,
     ].join("\n\n"),
   },
+  marginCallNotice: {
+    subject: "Margin call: the collateral of loan {loanRef}",
+    body: [
+      "Dear {borrower},",
+      "The value of the collateral securing your loan {loanRef} with {lender} has fallen, and the loan now stands at " +
+        "or above the warning loan-to-value set in your loan agreement.",
+      "Amount owed as of {dueDate}: {amount}",
+      "To keep the loan in good standing, please repay part of it or provide further collateral by {respondBy}.\n" +
+        "How to pay: {payment}",
+      "If the value falls to the default loan-to-value of your agreement, the loan may be declared in default and " +
+        "the whole balance become due. If you believe the valuation is wrong, contact us via {contact}, quoting " +
+        "{loanRef}.",
+      "{lender}",
+    ].join("\n\n"),
+  },
   debtCollectionLetter: {
     subject: "Letter of demand for payment: loan {loanRef}",
     body: [

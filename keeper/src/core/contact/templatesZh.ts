@@ -83,6 +83,18 @@ export const TEMPLATES_ZH: TemplateSet = {
       "{lender}",
     ].join("\n\n"),
   },
+  marginCallNotice: {
+    subject: "补充担保通知：借款{loanRef}",
+    body: [
+      "尊敬的{borrower}：",
+      "您在{lender}的借款（借款编号：{loanRef}）的担保物价值已下降，目前贷款价值比已达到借款合同约定的预警线。",
+      "截至{dueDate}您的欠款：{amount}",
+      "为保持借款正常状态，请于{respondBy}前部分还款或追加担保物。\n还款方式：{payment}",
+      "如担保物价值继续下降至合同约定的违约线，借款可被宣布违约，全部欠款将提前到期。如您对估值有异议，请通过{contact}" +
+        "与我们联系，注明借款编号{loanRef}。",
+      "{lender}",
+    ].join("\n\n"),
+  },
   debtCollectionLetter: {
     subject: "催收函：借款{loanRef}",
     body: [
