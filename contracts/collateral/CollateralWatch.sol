@@ -208,6 +208,9 @@ contract CollateralWatch is ICollateralWatch, EIP712 {
         }
         Valuations.Terms storage terms = _terms[templateId];
         if (terms.source == Valuations.Source.None) return Valuations.Refusal.None;
+        if (terms.source == Valuations.Source.PriceFeed && collateral.token != terms.asset) {
+            return Valuations.Refusal.AssetNotPriced;
+        }
         (uint256 value, , Valuations.AssetStatus assetStatus, bool known) = _valueOf(template_, terms, collateral);
         if (assetStatus == Valuations.AssetStatus.Moved) return Valuations.Refusal.TrackerAlarm;
         if (!known) return Valuations.Refusal.ValueUnknown;
@@ -266,6 +269,8 @@ contract CollateralWatch is ICollateralWatch, EIP712 {
         Loans.Collateral memory collateral
     ) private view returns (uint256 value, uint256 observedAt, Valuations.AssetStatus status, bool known) {
         if (terms.source == Valuations.Source.PriceFeed) {
+            // The feed prices one token: any other is worth nothing the watch knows of.
+            if (collateral.token != terms.asset) return (0, 0, Valuations.AssetStatus.None, false);
             // A feed that reverts is a feed with no value: it must not stop a default declared on days past due.
             try IAggregatorV3(terms.feed).latestRoundData() returns (
                 uint80,
@@ -304,12 +309,17 @@ contract CollateralWatch is ICollateralWatch, EIP712 {
         if (terms.maxAgeSeconds == 0 || terms.originationLtvBps == 0) return false;
         if (terms.originationLtvBps > terms.warningLtvBps || terms.warningLtvBps >= terms.defaultLtvBps) return false;
         if (terms.source == Valuations.Source.PriceFeed) {
-            return kind == Loans.CollateralKind.ERC20 && terms.feed.code.length != 0 && terms.silenceSeconds == 0;
+            return
+                kind == Loans.CollateralKind.ERC20 &&
+                terms.feed.code.length != 0 &&
+                terms.asset.code.length != 0 &&
+                terms.silenceSeconds == 0;
         }
         if (terms.source == Valuations.Source.Attestation) {
             return
                 (kind == Loans.CollateralKind.ERC721 || kind == Loans.CollateralKind.OffChain) &&
-                terms.feed == address(0);
+                terms.feed == address(0) &&
+                terms.asset == address(0);
         }
         return false;
     }

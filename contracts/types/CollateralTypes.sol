@@ -52,7 +52,9 @@ library Valuations {
         /// The principal is above the template's origination loan-to-value of the collateral's value.
         LoanToValueTooHigh,
         /// The tracker reported the asset moved.
-        TrackerAlarm
+        TrackerAlarm,
+        /// The collateral is not the token the template's price feed prices.
+        AssetNotPriced
     }
 
     /// @notice What an open default of the borrower elsewhere does to an origination (read by the keeper's checks).
@@ -66,6 +68,8 @@ library Valuations {
 
     /// @notice A template's valuation terms, set once by its lender.
     /// @param feed             The price feed (`Source.PriceFeed` only).
+    /// @param asset            The ERC-20 token the feed prices (`Source.PriceFeed` only): a loan pledging another
+    ///                         token is refused at origination, and its value is unknown.
     /// @param maxAgeSeconds    A value observed longer ago than this is unknown.
     /// @param silenceSeconds   `Source.Attestation`: a tracker silent this long (since its last report, or the loan's
     ///                         start) triggers a default; 0 when the asset has no tracker.
@@ -76,6 +80,7 @@ library Valuations {
     struct Terms {
         Source source;
         address feed;
+        address asset;
         uint32 maxAgeSeconds;
         uint32 silenceSeconds;
         uint16 warningLtvBps;

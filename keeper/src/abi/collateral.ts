@@ -136,6 +136,7 @@ export const collateralWatchAbi = [
         components: [
           { internalType: "enum Valuations.Source", name: "source", type: "uint8" },
           { internalType: "address", name: "feed", type: "address" },
+          { internalType: "address", name: "asset", type: "address" },
           { internalType: "uint32", name: "maxAgeSeconds", type: "uint32" },
           { internalType: "uint32", name: "silenceSeconds", type: "uint32" },
           { internalType: "uint16", name: "warningLtvBps", type: "uint16" },
@@ -309,6 +310,7 @@ export const collateralWatchAbi = [
         components: [
           { internalType: "enum Valuations.Source", name: "source", type: "uint8" },
           { internalType: "address", name: "feed", type: "address" },
+          { internalType: "address", name: "asset", type: "address" },
           { internalType: "uint32", name: "maxAgeSeconds", type: "uint32" },
           { internalType: "uint32", name: "silenceSeconds", type: "uint32" },
           { internalType: "uint16", name: "warningLtvBps", type: "uint16" },
@@ -356,6 +358,7 @@ export const collateralWatchAbi = [
         components: [
           { internalType: "enum Valuations.Source", name: "source", type: "uint8" },
           { internalType: "address", name: "feed", type: "address" },
+          { internalType: "address", name: "asset", type: "address" },
           { internalType: "uint32", name: "maxAgeSeconds", type: "uint32" },
           { internalType: "uint32", name: "silenceSeconds", type: "uint32" },
           { internalType: "uint16", name: "warningLtvBps", type: "uint16" },

@@ -85,7 +85,10 @@ export const NOTICE_RESPOND_SECONDS = 15n * 86_400n;
 
 /** The contact kinds of the decision core. */
 const REMINDERS = new Set(["remindBeforeDue", "remindDueToday", "remindLate1", "remindLate7"]);
-const NOTICES = new Set(["defaultNotice", "debtCollectionLetter", "litigationRiskNotice", "marginCallNotice"]);
+/** The notices of a default: obsolete once the default is annulled. */
+const DEFAULT_NOTICES = new Set(["defaultNotice", "debtCollectionLetter", "litigationRiskNotice"]);
+/** Every notice (a deadline to answer): those of a default, and the margin call before one. */
+const NOTICES = new Set([...DEFAULT_NOTICES, "marginCallNotice"]);
 export const isContactKind = (kind: string): boolean => REMINDERS.has(kind) || NOTICES.has(kind);
 
 /** The hash a leaf holds for a channel's name. */
@@ -146,7 +149,9 @@ export function createContactDesk(parameters: CreateContactDeskParameters) {
     if (REMINDERS.has(message.kind) && action !== undefined && facts.paidInstallments >= action.installment) {
       return `installment ${action.installment} is paid`;
     }
-    if (NOTICES.has(message.kind) && (facts.flags & FLAG_DEFAULTED) === 0) return "the default was annulled";
+    if (DEFAULT_NOTICES.has(message.kind) && (facts.flags & FLAG_DEFAULTED) === 0) return "the default was annulled";
+    // A margin call asks for a top-up to avoid a default: once the loan is in default, the default notice speaks.
+    if (message.kind === "marginCallNotice" && (facts.flags & FLAG_DEFAULTED) !== 0) return "the loan is in default";
     return null;
   }
 
