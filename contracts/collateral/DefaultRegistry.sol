@@ -113,17 +113,21 @@ contract DefaultRegistry is IDefaultRegistry, AccessControl {
         if (!isMember[book]) revert DefaultRegistry_NotAMember(book);
     }
 
-    function _sync(address book, uint256 loanId, Loans.Loan memory loan) private {
-        Loans.Status status = ILoanViews(book).statusOf(loanId);
+    /// @notice Whether `sync(book, loanId)` would change an entry now (a keeper reads it before paying for a sync).
+    /// False for a book that is no member, and when the only change would be a pledge another loan holds (a double
+    /// pledge: nothing a sync can fix).
+    function pendingSync(address book, uint256 loanId) external view returns (bool) {
+        if (!isMember[book]) return false;
         Entry storage entry = _entries[book][loanId];
+        (bool inDefault, bytes32 key) = _stateOf(book, loanId, ILoanViews(book).loanOf(loanId));
+        if (entry.identity != bytes32(0) && inDefault != entry.defaultOpen) return true;
+        if (key == entry.pledgeKey) return false;
+        return key == bytes32(0) || _pledges[key].book == address(0) || entry.pledgeKey != bytes32(0);
+    }
 
-        // A default is open from the declaration until the debt is settled; a written-off debt stays a default.
-        bool inDefault =
-            status == Loans.Status.Defaulted ||
-                status == Loans.Status.Certified ||
-                status == Loans.Status.Committed ||
-                status == Loans.Status.Disputed ||
-                status == Loans.Status.WrittenOff;
+    function _sync(address book, uint256 loanId, Loans.Loan memory loan) private {
+        Entry storage entry = _entries[book][loanId];
+        (bool inDefault, bytes32 key) = _stateOf(book, loanId, loan);
         bytes32 identity = entry.identity;
         if (identity != bytes32(0) && inDefault != entry.defaultOpen) {
             entry.defaultOpen = inDefault;
@@ -132,18 +136,6 @@ contract DefaultRegistry is IDefaultRegistry, AccessControl {
             emit DefaultEntry(book, loanId, identity, inDefault);
         }
 
-        bytes32 key;
-        bool open =
-            status != Loans.Status.Repaid && status != Loans.Status.Settled && status != Loans.Status.WrittenOff;
-        if (open) {
-            Loans.Collateral memory collateral = ILoanViews(book).collateralOf(loanId);
-            if (collateral.token != address(0) || collateral.assetHash != bytes32(0)) {
-                key = ILoanViews(book).collateralKey(
-                    ILoanViews(book).templateOf(loan.templateId).collateralKind,
-                    collateral
-                );
-            }
-        }
         bytes32 previous = entry.pledgeKey;
         if (key == previous) return;
         if (previous != bytes32(0)) {
@@ -162,5 +154,27 @@ contract DefaultRegistry is IDefaultRegistry, AccessControl {
             }
         }
         entry.pledgeKey = key;
+    }
+
+    /// @dev What the book says of loan `loanId` now: whether it is in default (from the declaration until the debt is
+    /// paid; a written-off debt stays a default), and the key of the collateral it holds while open (0: none).
+    function _stateOf(
+        address book,
+        uint256 loanId,
+        Loans.Loan memory loan
+    ) private view returns (bool inDefault, bytes32 key) {
+        Loans.Status status = ILoanViews(book).statusOf(loanId);
+        inDefault =
+            status == Loans.Status.Defaulted ||
+            status == Loans.Status.Certified ||
+            status == Loans.Status.Committed ||
+            status == Loans.Status.Disputed ||
+            status == Loans.Status.WrittenOff;
+        bool open =
+            status != Loans.Status.Repaid && status != Loans.Status.Settled && status != Loans.Status.WrittenOff;
+        if (!open) return (inDefault, bytes32(0));
+        Loans.Collateral memory collateral = ILoanViews(book).collateralOf(loanId);
+        if (collateral.token == address(0) && collateral.assetHash == bytes32(0)) return (inDefault, bytes32(0));
+        key = ILoanViews(book).collateralKey(ILoanViews(book).templateOf(loan.templateId).collateralKind, collateral);
     }
 }

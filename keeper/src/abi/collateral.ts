@@ -650,6 +650,16 @@ export const defaultRegistryAbi = [
     type: "function",
   },
   {
+    inputs: [
+      { internalType: "address", name: "book", type: "address" },
+      { internalType: "uint256", name: "loanId", type: "uint256" },
+    ],
+    name: "pendingSync",
+    outputs: [{ internalType: "bool", name: "", type: "bool" }],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
     inputs: [{ internalType: "bytes32", name: "key", type: "bytes32" }],
     name: "pledgeOf",
     outputs: [
