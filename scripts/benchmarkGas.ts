@@ -9,3 +9,4 @@
 await import("./benchmarkScheduleGas.ts");
 if (!process.argv.includes("--json")) console.log();
 await import("./benchmarkLoanBookGas.ts");
+await import("./benchmarkCollateralGas.ts");

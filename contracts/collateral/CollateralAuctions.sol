@@ -78,6 +78,7 @@ contract CollateralAuctions is EIP712, ReentrancyGuardTransient {
     error Auction_SignatureExpired(uint256 deadline);
 
     /// @notice The loan book whose collateral this house sells.
+    // solhint-disable-next-line immutable-vars-naming
     ILoanViews public immutable book;
 
     mapping(uint256 loanId => Auction) private _auctions;
@@ -98,7 +99,9 @@ contract CollateralAuctions is EIP712, ReentrancyGuardTransient {
         if (floorPrice == 0 || startPrice < floorPrice) revert Auction_InvalidPrices(startPrice, floorPrice);
         if (duration < MIN_DURATION || duration > MAX_DURATION) revert Auction_InvalidDuration(duration);
         Auction storage auction = _auctions[loanId];
-        if (auction.seller != address(0) && block.timestamp <= auction.endsAt) {
+        // Only the caller's own live auction blocks a new one: one started by a former claim holder is void (`bid`
+        // refuses it), and must not hold up the new holder until its end.
+        if (auction.seller == msg.sender && block.timestamp <= auction.endsAt) {
             revert Auction_AlreadyLive(loanId, auction.endsAt);
         }
         uint256 endsAt = block.timestamp + duration;

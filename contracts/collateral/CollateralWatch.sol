@@ -29,9 +29,11 @@ contract CollateralWatch is ICollateralWatch, EIP712 {
     );
 
     /// @notice The loan book watched.
+    // solhint-disable-next-line immutable-vars-naming
     ILoanViews public immutable book;
 
     /// @notice The shared default registry consulted at origination (zero: none).
+    // solhint-disable-next-line immutable-vars-naming
     IDefaultRegistry public immutable registry;
 
     mapping(uint256 templateId => Valuations.Terms) private _terms;

@@ -4,8 +4,8 @@ pragma solidity ^0.8.28;
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 /// @title CollateralMath
-/// @notice The two collateral rules, written once (docs/rounding.md) and mirrored by `keeper/src/core/collateralMath.ts`
-/// (`test/vectors/collateral.json` proves them equal):
+/// @notice The two collateral rules, written once (docs/rounding.md) and mirrored by
+/// `keeper/src/core/collateralMath.ts` (`test/vectors/collateral.json` proves them equal):
 /// - a price feed's value of an ERC-20 amount, in the loan token's base units, rounded down (the lender never counts
 ///   more collateral than there is): floor(amount * answer * 10^loanDecimals / 10^(collateralDecimals + feedDecimals));
 /// - a loan-to-value threshold of `bps` is crossed (margin rules) when debt * 10,000 >= bps * value, and exceeded

@@ -5,6 +5,8 @@ import {IAggregatorV3} from "../interfaces/IAggregatorV3.sol";
 
 /// @notice A Chainlink-shaped price feed for local chains and tests: whoever deploys it sets each round.
 contract TestPriceFeed is IAggregatorV3 {
+    /// @notice AggregatorV3Interface's `decimals()`, as a public immutable.
+    // solhint-disable-next-line immutable-vars-naming
     uint8 public immutable decimals;
     address private immutable OWNER;
     uint80 private _roundId;

@@ -8,6 +8,7 @@
 import { mkdirSync, rmSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { collateralWatchAbi } from "./abi/collateral.ts";
 import { loanBookAbi } from "./abi/loanBook.ts";
 import {
   createPublicClient,
@@ -29,7 +30,9 @@ import { createLeaderLease, defaultHolderId, type LeaderLease } from "./adapters
 import { createFollower } from "./runtime/follower.ts";
 import { createPlanner } from "./runtime/planner.ts";
 import { createExecutor } from "./runtime/executor.ts";
+import { createOriginationChainReads } from "./adapters/chain/originationChainReads.ts";
 import { createCollateralWatcher } from "./runtime/collateralWatcher.ts";
+import { createRegistryReporter } from "./runtime/registryReporter.ts";
 import { createKeeper } from "./runtime/keeper.ts";
 import { connectChain } from "./runtime/connectChain.ts";
 import { createMetrics } from "./runtime/metrics.ts";
@@ -180,7 +183,25 @@ export async function startKeeper(config: KeeperConfig, logger: Logger): Promise
           logger: logger.child({ component: "collateral" }),
         })
       : undefined;
-    if (watchSet) logger.info({ collateralWatch }, "watching the book's collateral");
+    const defaultRegistry = watchSet
+      ? ((await client.readContract({
+          address: collateralWatch,
+          abi: collateralWatchAbi,
+          functionName: "registry",
+        })) as Address)
+      : zeroAddress;
+    const registrySet = defaultRegistry !== zeroAddress;
+    const registryReporter = registrySet
+      ? createRegistryReporter({
+          client,
+          store,
+          loanBook,
+          registry: defaultRegistry,
+          enrollable: () => store!.originationOffers.enrollable(200),
+          logger: logger.child({ component: "registry" }),
+        })
+      : undefined;
+    if (watchSet) logger.info({ collateralWatch, defaultRegistry }, "watching the book's collateral");
     const executor = createExecutor({
       client,
       account,
@@ -193,6 +214,7 @@ export async function startKeeper(config: KeeperConfig, logger: Logger): Promise
       logger: logger.child({ component: "executor" }),
       evidenceAnchor,
       collateralWatch: watchSet ? collateralWatch : null,
+      defaultRegistry: registrySet ? defaultRegistry : null,
       queueContact: contactDesk.queue,
       mayAct,
     });
@@ -204,6 +226,7 @@ export async function startKeeper(config: KeeperConfig, logger: Logger): Promise
       executor,
       contactDesk,
       collateralWatcher,
+      registryReporter,
       loanBook,
       keeper: account.address,
       chainId,
@@ -235,6 +258,7 @@ export async function startKeeper(config: KeeperConfig, logger: Logger): Promise
       certificateApplications: store.certificateApplications,
       originations: {
         offers: store.originationOffers,
+        checks: { reads: createOriginationChainReads({ client, loanBook }), refusals: store.originationRefusals },
         loanBook,
         verifyTypedData: (parameters) =>
           client.verifyTypedData(parameters as Parameters<typeof client.verifyTypedData>[0]),

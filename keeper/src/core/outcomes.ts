@@ -33,6 +33,8 @@ const DROP = new Set([
   // The margin call of this observation was made (by anyone), or the loan is no longer at its warning.
   "CollateralWatch_AlreadyCalled",
   "CollateralWatch_NoMarginCall",
+  // The loan is enrolled already (by this keeper's earlier transaction, or the lender).
+  "DefaultRegistry_AlreadyEnrolled",
 ]);
 
 /**

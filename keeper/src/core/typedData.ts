@@ -226,3 +226,38 @@ export function bankPaymentTypedData(chainId: number, verifyingContract: Address
     message,
   } as const;
 }
+
+/*//////////////////////////////////////////////////////////////
+                 The origination checks' messages
+//////////////////////////////////////////////////////////////*/
+
+/**
+ * A notary's word that `borrower` was identified with the identity commitment `identity` (`identityCommitment.ts`).
+ * Checked by the keeper's origination API only (no contract verifies it), in the LoanBook's domain so that a
+ * signature for one book or chain is worth nothing on another.
+ */
+export const identityAttestationTypes = {
+  IdentityAttestation: [
+    { name: "borrower", type: "address" },
+    { name: "identity", type: "bytes32" },
+  ],
+} as const;
+
+export interface IdentityAttestation {
+  borrower: Address;
+  identity: Hex;
+}
+
+/** The typed data a notary registered on the book signs to attest a borrower's identity commitment. */
+export function identityAttestationTypedData(
+  chainId: number,
+  verifyingContract: Address,
+  message: IdentityAttestation,
+) {
+  return {
+    domain: loanBookDomain(chainId, verifyingContract),
+    types: identityAttestationTypes,
+    primaryType: "IdentityAttestation",
+    message,
+  } as const;
+}

@@ -164,6 +164,7 @@ const KNOWN_ROUTES: readonly [method: string, path: string][] = [
   ["POST", "/api/offers/:id/acceptance"],
   ["GET", "/api/notary/offers"],
   ["POST", "/api/offers/:id/notarization"],
+  ["GET", "/api/originations/refusals"],
 ];
 
 interface RouterLayer {
@@ -736,6 +737,7 @@ const authorisedRequest = fc.oneof(
         "/api/notary/offers",
         "/api/offers",
         "/api/me/offers",
+        "/api/originations/refusals",
       ),
       queryString,
       fc.constantFrom<Record<string, string>>(

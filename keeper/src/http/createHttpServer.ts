@@ -258,7 +258,10 @@ export function createHttpServer(parameters: CreateHttpServerParameters): HttpSe
 
   app.get(["/bank/records", "/bank/quarantine", "/api/portfolio"], lenderOnly);
   // The portfolio: aggregates of the loan book at the chain time, read-only; a lender's (or an operator's) view.
-  if (parameters.portfolio !== undefined) app.use(createPortfolioRouter({ store: parameters.portfolio, chainNow }));
+  if (parameters.portfolio !== undefined) {
+    const refusals = parameters.originations?.checks?.refusals;
+    app.use(createPortfolioRouter({ store: parameters.portfolio, chainNow, refusals }));
+  }
   if (auth !== undefined && guard !== undefined) {
     app.use(
       createSignInRouter({

@@ -4,12 +4,29 @@
  * `Notarization` (`POST /api/offers/:id/notarization`), and the lender originates from its own account with both
  * signatures (`GET /api/offers?state=ready`). Each signature is checked when it comes in (EOA or ERC-1271 wallet,
  * through the chain), so a wrong one is refused at once instead of reverting the origination later.
+ *
+ * With `checks`, an offer first goes through the origination checks (`core/originationChecks.ts`: the borrower's
+ * identity attestation, the shared default registry, the collateral free, its value fresh, the principal within the
+ * loan-to-value limit). A refused one is not stored: it answers 422 `origination_refused` with its reason codes and
+ * is recorded in `origination_refusals`, which `GET /api/originations/refusals` lists and counts. Flags (an open
+ * default elsewhere under a `Flag` policy) are stored on the offer.
  */
 import express, { Router, type Request, type Response } from "express";
 import type { Logger } from "pino";
-import { isAddressEqual, zeroAddress, zeroHash, type Address, type Hex } from "viem";
+import {
+  BaseError,
+  ContractFunctionRevertedError,
+  getAddress,
+  isAddressEqual,
+  zeroAddress,
+  zeroHash,
+  type Address,
+  type Hex,
+} from "viem";
 import { z } from "zod";
 import type { OfferState, OriginationOffer, OriginationOffers } from "../adapters/store/originationOffers.ts";
+import type { OriginationRefusals } from "../adapters/store/originationRefusals.ts";
+import { checkOrigination, type OriginationChainReads } from "../core/originationChecks.ts";
 import { loanAcceptanceTypedData, notarizationTypedData } from "../core/typedData.ts";
 import type { Auth, AuthLocals, Principal } from "./auth/requireAuth.ts";
 import { badRequest, DECIMAL } from "./validation.ts";
@@ -35,6 +52,11 @@ export interface CreateOriginationRouterParameters {
   /** Wall clock, unix ms. */
   readonly clock: () => number;
   readonly logger: Logger;
+  /** The origination checks' chain reads and the record of refusals; without them offers are stored unchecked. */
+  readonly checks?: {
+    readonly reads: OriginationChainReads;
+    readonly refusals: OriginationRefusals;
+  };
 }
 
 /** How long an offer's signatures stay usable by default, and at most (chain seconds). */
@@ -73,6 +95,18 @@ const offerBody = z
       .strict()
       .optional(),
     validForSeconds: z.number().int().min(60).max(MAX_OFFER_VALIDITY_SECONDS).optional(),
+    /** The borrower's identity commitment (`core/identityCommitment.ts`) and a notary's attestation of it. */
+    identity: z
+      .object({
+        commitment: z
+          .string()
+          .regex(BYTES32, "identity.commitment must be a 32-byte hex hash")
+          .refine((hash) => hash !== zeroHash, "identity.commitment must not be zero"),
+        attestedBy: address("identity.attestedBy"),
+        signature: z.string().regex(SIGNATURE, "identity.signature must be 0x-prefixed hex of 65 bytes or more"),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -83,6 +117,13 @@ const offerId = z.string().regex(DECIMAL, "Offer id must be a decimal integer").
 const listQuery = z
   .object({ state: z.enum(["awaitingBorrower", "awaitingNotary", "ready", "originated"]).optional() })
   .strict();
+const refusalsQuery = z
+  .object({ limit: z.string().regex(DECIMAL, "limit must be a decimal integer").transform(Number).optional() })
+  .strict()
+  .refine(
+    ({ limit }) => limit === undefined || (limit >= 1 && limit <= LIST_LIMIT),
+    `limit must be 1 to ${LIST_LIMIT}`,
+  );
 
 /** A fresh keyed nonce: a random 64-bit lane of its own, sequence 0 (`NoncesKeyed`). */
 const freshNonce = (): bigint => {
@@ -115,7 +156,7 @@ const addressOf = (principal: Principal): Address | null => (principal.kind === 
  * app.use(createOriginationRouter({ offers, guard, chainId, loanBook, verifyTypedData, chainNow, clock, logger }));
  */
 export function createOriginationRouter(parameters: CreateOriginationRouterParameters): Router {
-  const { offers, guard, chainId, loanBook, verifyTypedData, chainNow, clock, logger } = parameters;
+  const { offers, guard, chainId, loanBook, verifyTypedData, chainNow, clock, logger, checks } = parameters;
   const router = Router();
   const json = express.json({ limit: "8kb", type: () => true });
 
@@ -138,32 +179,103 @@ export function createOriginationRouter(parameters: CreateOriginationRouterParam
     return true;
   };
 
-  router.post("/api/offers", guard.requireRole("lender", "admin"), json, (request, response) => {
+  router.post("/api/offers", guard.requireRole("lender", "admin"), json, async (request, response) => {
     const lender = addressOf((response.locals as AuthLocals).principal);
     if (lender === null) return refuse(response, 403, "wrong_principal", "An offer is made by a lender's address");
     const body = offerBody.safeParse(request.body ?? {});
     if (!body.success) return badRequest(response, "Invalid offer", body.error, "bad_offer");
-    const { validForSeconds = OFFER_VALIDITY_SECONDS, collateral, ...terms } = body.data;
-    if (isAddressEqual(terms.borrower as Address, lender))
+    const {
+      validForSeconds = OFFER_VALIDITY_SECONDS,
+      collateral: collateralBody,
+      identity: identityBody,
+      ...terms
+    } = body.data;
+    // Addresses in lower case: viem takes them so whatever their checksum, and the store writes them checksummed.
+    const borrower = terms.borrower.toLowerCase() as Address;
+    if (isAddressEqual(borrower, lender))
       return refuse(response, 400, "bad_offer", "The borrower cannot be the lender");
+    const collateral = collateralBody
+      ? {
+          ...collateralBody,
+          token: collateralBody.token.toLowerCase() as Address,
+          assetHash: collateralBody.assetHash.toLowerCase() as Hex,
+        }
+      : { token: zeroAddress, amountOrId: 0n, assetHash: zeroHash };
+    const identity = identityBody && {
+      commitment: identityBody.commitment.toLowerCase() as Hex,
+      attestedBy: identityBody.attestedBy.toLowerCase() as Address,
+      signature: identityBody.signature as Hex,
+    };
+
+    let flags: string[] = [];
+    if (checks !== undefined) {
+      const offered = { templateId: terms.templateId, principal: terms.principal, borrower, collateral, identity };
+      let outcome;
+      try {
+        outcome = await checkOrigination(offered, { reads: checks.reads, verifyTypedData, chainId, loanBook });
+      } catch (error) {
+        // A view that reverts refuses these terms (an unknown template, say); anything else is the node's failure.
+        if (error instanceof BaseError && error.walk((cause) => cause instanceof ContractFunctionRevertedError))
+          return refuse(response, 400, "bad_offer", "The chain cannot check these terms (is the template published?)");
+        logger.warn({ err: error, lender, borrower }, "origination checks could not read the chain");
+        return refuse(response, 503, "chain_unavailable", "The origination checks could not read the chain; try again");
+      }
+      if (outcome.refusals.length > 0) {
+        const refusal = checks.refusals.record({
+          atMs: clock(),
+          lender,
+          borrower,
+          templateId: terms.templateId,
+          principal: terms.principal,
+          identity: identity?.commitment ?? null,
+          reasons: outcome.refusals,
+          flags: outcome.flags,
+        });
+        logger.info({ refusal: refusal.id, borrower, lender, reasons: outcome.refusals }, "loan offer refused");
+        response.status(422).json({
+          error: {
+            code: "origination_refused",
+            message: `The origination checks refuse this offer: ${outcome.refusals.join(", ")}`,
+            reasons: outcome.refusals,
+          },
+        });
+        return;
+      }
+      flags = outcome.flags;
+    }
+
     const offer = offers.create(
       {
         ...terms,
-        borrower: terms.borrower as Address,
+        borrower: getAddress(borrower),
         lender,
         documentHash: terms.documentHash.toLowerCase() as Hex,
-        collateral: collateral
-          ? { ...collateral, token: collateral.token as Address, assetHash: collateral.assetHash as Hex }
-          : { token: zeroAddress, amountOrId: 0n, assetHash: zeroHash },
+        collateral,
         deadline: chainNow() + BigInt(validForSeconds),
         borrowerNonce: freshNonce(),
         notaryNonce: freshNonce(),
+        flags,
+        // Kept only when the checks verified its attestation: the keeper enrolls it in the default registry.
+        identity: checks !== undefined ? (identity?.commitment ?? null) : null,
       },
       lender,
       clock(),
     );
-    logger.info({ offer: offer.id, borrower: offer.borrower, lender }, "loan offered");
+    logger.info({ offer: offer.id, borrower: offer.borrower, lender, flags }, "loan offered");
     response.status(201).json(offer);
+  });
+
+  router.get("/api/originations/refusals", guard.requireRole("lender", "admin"), (request, response) => {
+    if (checks === undefined) return refuse(response, 404, "not_found", "The origination checks are not on");
+    const query = refusalsQuery.safeParse(request.query);
+    if (!query.success) return badRequest(response, "Invalid query parameters", query.error);
+    const principal = (response.locals as AuthLocals).principal;
+    const lender = principal.kind === "operator" || principal.roles.includes("admin") ? null : principal.address;
+    response.set("Cache-Control", "no-store").json({
+      // Bigints (template id, principal) become decimal strings through the app's JSON replacer.
+      refusals: checks.refusals.list(lender, query.data.limit ?? LIST_LIMIT),
+      counts: checks.refusals.counts(lender),
+    });
   });
 
   router.get("/api/offers", guard.requireRole("lender", "admin"), (request, response) => {

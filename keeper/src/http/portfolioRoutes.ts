@@ -1,18 +1,24 @@
 /**
  * `GET /api/portfolio`: the lender's portfolio at a glance (`portfolio.ts`), computed at the keeper's chain time.
  * Read-only: aggregates of the loan book, nothing is written. Statuses are written by name, like the loan API's;
- * amounts are decimal strings in token base units, counts numbers.
+ * amounts are decimal strings in token base units, counts numbers. With the record of refused originations
+ * (`originationRefusals.ts`), it adds `refusedOriginations`: how many offers the origination checks refused, in all
+ * and by reason code, the signed-in lender's own (an admin's or an operator's: every lender's).
  */
 import { Router } from "express";
 import { z } from "zod";
 import { LoanStatus } from "../core/decisions.ts";
 import type { Portfolio, PortfolioReturnType } from "../adapters/store/portfolio.ts";
+import type { OriginationRefusals } from "../adapters/store/originationRefusals.ts";
+import type { AuthLocals } from "./auth/requireAuth.ts";
 import { badRequest } from "./validation.ts";
 
 export interface CreatePortfolioRouterParameters {
   readonly store: Pick<Portfolio, "portfolioOf">;
   /** Chain time, unix seconds: statuses and days past due are computed at it. */
   readonly chainNow: () => bigint;
+  /** Refused originations, counted into `refusedOriginations`; without it the field is absent. */
+  readonly refusals?: Pick<OriginationRefusals, "counts" | "total">;
 }
 
 const STATUS_NAME = new Map<number, string>(Object.entries(LoanStatus).map(([name, value]) => [value, name]));
@@ -39,13 +45,24 @@ export function portfolioJson(portfolio: PortfolioReturnType) {
  * app.use(createPortfolioRouter({ store: createPortfolio(db), chainNow }));
  */
 export function createPortfolioRouter(parameters: CreatePortfolioRouterParameters): Router {
-  const { store, chainNow } = parameters;
+  const { store, chainNow, refusals } = parameters;
   const router = Router();
 
   router.get("/api/portfolio", (request, response) => {
     const query = portfolioQuery.safeParse(request.query);
     if (!query.success) return badRequest(response, "/api/portfolio takes no query parameters", query.error);
-    response.json(portfolioJson(store.portfolioOf(chainNow())));
+    const portfolio = portfolioJson(store.portfolioOf(chainNow()));
+    if (refusals === undefined) return void response.json(portfolio);
+    // A signed-in lender sees its own refusals; an admin's session or an operator's token, every lender's.
+    const principal = (response.locals as Partial<AuthLocals>).principal;
+    const lender =
+      principal === undefined || principal.kind === "operator" || principal.roles.includes("admin")
+        ? null
+        : principal.address;
+    response.json({
+      ...portfolio,
+      refusedOriginations: { total: refusals.total(lender), byReason: refusals.counts(lender) },
+    });
   });
 
   return router;

@@ -3,8 +3,8 @@
  *
  * - Off-chain actions (reminders, notices, late marks) are recorded done at once; a contact is handed to
  *   `queueContact` in the same SQLite transaction (the contact desk renders it and delivers it when the rules allow).
- * - `callMargin` (a loan at or past its warning loan-to-value) goes to the book's collateral watch, one loan per
- *   transaction, through the same path.
+ * - `callMargin` (a loan at or past its warning loan-to-value) goes to the book's collateral watch, and
+ *   `enrollIdentity` / `syncRegistry` to the shared default registry, one loan per transaction, through the same path.
  * - `anchorContactLog` (a batch of the contact log, as a Merkle root) goes to the evidence anchor, one root per
  *   transaction, through the same nonce manager and write-ahead path as the loan book's calls.
  * - On-chain actions are simulated one by one against the latest state (the contract's custom errors decide what
@@ -34,7 +34,7 @@ import {
   type TransactionReceipt,
 } from "viem";
 import type { Logger } from "pino";
-import { collateralWatchAbi } from "../abi/collateral.ts";
+import { collateralWatchAbi, defaultRegistryAbi } from "../abi/collateral.ts";
 import { evidenceAnchorAbi } from "../abi/evidenceAnchor.ts";
 import { loanBookAbi } from "../abi/loanBook.ts";
 import { bankReferenceHashOf } from "../core/bankReference.ts";
@@ -58,6 +58,8 @@ export interface ExecutorParameters {
   readonly evidenceAnchor?: Address | null;
   /** The book's collateral watch (`collateralModules()`); without it a `callMargin` action fails. */
   readonly collateralWatch?: Address | null;
+  /** The shared default registry (the watch's `registry()`); without it a registry action fails. */
+  readonly defaultRegistry?: Address | null;
   /**
    * Takes a contact action (a reminder or a notice) inside the transaction that marks it done, and returns the
    * outcome to record (e.g. `queued`). Synchronous: it writes through the same SQLite connection. Default: `queued`.
@@ -87,11 +89,16 @@ const CALLS = {
 export const ANCHOR_KIND = "anchorContactLog";
 /** A margin call: `CollateralWatch.callMargin(loanId)`, one per transaction (the watch has no batch). */
 export const MARGIN_CALL_KIND = "callMargin";
+/** Binding a loan to its borrower's identity commitment: `DefaultRegistry.enroll(book, loanId, identity)`. */
+export const ENROLL_KIND = "enrollIdentity";
+/** Bringing a loan's registry entries in line with the book: `DefaultRegistry.sync(book, loanId)`. */
+export const REGISTRY_SYNC_KIND = "syncRegistry";
 type LoanBookKind = keyof typeof CALLS;
 /** Kinds sent to a contract other than the book, one action per transaction. */
-type SingleKind = typeof ANCHOR_KIND | typeof MARGIN_CALL_KIND;
+const SINGLE_KINDS = [ANCHOR_KIND, MARGIN_CALL_KIND, ENROLL_KIND, REGISTRY_SYNC_KIND] as const;
+type SingleKind = (typeof SINGLE_KINDS)[number];
 type OnChainKind = LoanBookKind | SingleKind;
-const isSingle = (kind: string): kind is SingleKind => kind === ANCHOR_KIND || kind === MARGIN_CALL_KIND;
+const isSingle = (kind: string): kind is SingleKind => (SINGLE_KINDS as readonly string[]).includes(kind);
 const isOnChain = (kind: string): kind is OnChainKind => kind in CALLS || isSingle(kind);
 
 /** Off-chain kinds and the outcome that records them. */
@@ -152,6 +159,7 @@ export function createExecutor(parameters: ExecutorParameters) {
   const { client, account, bankSigner, store, loanBook, chainId, logger } = parameters;
   const evidenceAnchor = parameters.evidenceAnchor ?? null;
   const collateralWatch = parameters.collateralWatch ?? null;
+  const defaultRegistry = parameters.defaultRegistry ?? null;
   const queueContact = parameters.queueContact ?? (() => "queued");
   const address = account.address;
   /** The block each pending transaction was last broadcast at (in memory: a restart re-broadcasts them all). */
@@ -223,6 +231,8 @@ export function createExecutor(parameters: ExecutorParameters) {
       return [root, BigInt(firstEntry), BigInt(lastEntry), Number(count)];
     }
     if (action.kind === MARGIN_CALL_KIND) return [action.loanId];
+    if (action.kind === ENROLL_KIND) return [loanBook, action.loanId, action.payload.identity as Hex];
+    if (action.kind === REGISTRY_SYNC_KIND) return [loanBook, action.loanId];
     if (action.kind !== "relayBankPayment") return action.loanId;
     const message = {
       loanId: action.loanId,
@@ -335,8 +345,27 @@ export function createExecutor(parameters: ExecutorParameters) {
   /** The contract, ABI and function of a kind sent outside the book. */
   function singleTarget(kind: SingleKind) {
     if (kind === ANCHOR_KIND) return { address: anchorAddress(), abi: evidenceAnchorAbi, functionName: "anchor" };
-    if (collateralWatch === null) throw new Error("The book has no collateral watch: cannot make a margin call");
-    return { address: collateralWatch, abi: collateralWatchAbi, functionName: "callMargin" };
+    if (kind === MARGIN_CALL_KIND) {
+      if (collateralWatch === null) throw new Error("The book has no collateral watch: cannot make a margin call");
+      return { address: collateralWatch, abi: collateralWatchAbi, functionName: "callMargin" };
+    }
+    if (defaultRegistry === null) throw new Error("The book's watch names no default registry");
+    const functionName = kind === ENROLL_KIND ? "enroll" : "sync";
+    return { address: defaultRegistry, abi: defaultRegistryAbi, functionName };
+  }
+
+  /** Why an action cannot be sent by this keeper at all (null: it can). */
+  function unsendable(kind: string): { outcome: string; error: string } | null {
+    if (kind === ANCHOR_KIND && evidenceAnchor === null) {
+      return { outcome: "noEvidenceAnchor", error: "no evidence anchor configured (KEEPER_EVIDENCE_ANCHOR_ADDRESS)" };
+    }
+    if (kind === MARGIN_CALL_KIND && collateralWatch === null) {
+      return { outcome: "noCollateralWatch", error: "the loan book has no collateral watch (collateralModules)" };
+    }
+    if ((kind === ENROLL_KIND || kind === REGISTRY_SYNC_KIND) && defaultRegistry === null) {
+      return { outcome: "noDefaultRegistry", error: "the collateral watch names no default registry" };
+    }
+    return null;
   }
 
   /** The transaction's target, function and data for a batch of one kind. */
@@ -560,18 +589,13 @@ export function createExecutor(parameters: ExecutorParameters) {
             store.markAction(action.id, { state: "done", outcome: contact });
             continue;
           }
-          if (action.kind === ANCHOR_KIND && evidenceAnchor === null) {
-            const error = "no evidence anchor configured (KEEPER_EVIDENCE_ANCHOR_ADDRESS)";
-            store.markAction(action.id, { state: "failed", outcome: "noEvidenceAnchor", error });
-            continue;
-          }
-          if (action.kind === MARGIN_CALL_KIND && collateralWatch === null) {
-            const error = "the loan book has no collateral watch (collateralModules)";
-            store.markAction(action.id, { state: "failed", outcome: "noCollateralWatch", error });
+          const cannot = unsendable(action.kind);
+          if (cannot !== null) {
+            store.markAction(action.id, { state: "failed", ...cannot });
             continue;
           }
           // One action per loan and kind in a batch: a batch's skip event names the loan only. Single-target kinds
-          // (anchors, margin calls) go one by one.
+          // (anchors, margin calls, registry calls) go one by one.
           const slot = isSingle(action.kind) ? action.key : `${action.kind}:${action.loanId}`;
           if (seen.has(slot)) continue;
           seen.add(slot);

@@ -3,7 +3,8 @@
  * 1. follow the chain to the confirmed head (the store's checkpoint and its block time are the keeper's clock);
  * 2. settle the transactions in flight (receipts up to the checkpoint, fee bumps, re-broadcasts);
  * 3. decide every open loan at the checkpoint's time and put new actions in the outbox; with a collateral watch,
- *    read the watched loans' margins and plan their margin calls and collateral defaults (`collateralWatcher.ts`);
+ *    read the watched loans' margins and plan their margin calls and collateral defaults (`collateralWatcher.ts`),
+ *    and what the shared default registry must learn of this book (`registryReporter.ts`);
  * 4. carry out the planned actions that are due (a contact action hands its message to the contact desk);
  * 5. deliver the messages to borrowers the contact rules allow now, and close a batch of the contact log for
  *    anchoring when one is due (its anchoring is an action of the next pass).
@@ -25,6 +26,7 @@ import type { KeeperStatus } from "./metrics.ts";
 import type { createPlanner } from "./planner.ts";
 import type { CollateralWatcher } from "./collateralWatcher.ts";
 import type { ContactDesk } from "./contactDesk.ts";
+import type { RegistryReporter } from "./registryReporter.ts";
 
 export interface KeeperParameters {
   readonly client: PublicClient;
@@ -36,6 +38,8 @@ export interface KeeperParameters {
   readonly contactDesk?: ContactDesk;
   /** Reads collateral margins (the book has a collateral watch); without it nothing is read. */
   readonly collateralWatcher?: CollateralWatcher;
+  /** Reports the book's defaults and pledges to the shared default registry (the watch names one). */
+  readonly registryReporter?: RegistryReporter;
   readonly loanBook: Address;
   readonly keeper: Address;
   readonly chainId: number;
@@ -105,6 +109,7 @@ export function createKeeper(parameters: KeeperParameters) {
     })) as boolean;
     const plan = planner.plan(now, { paused });
     if (parameters.collateralWatcher !== undefined && !paused) await parameters.collateralWatcher.check(now);
+    if (parameters.registryReporter !== undefined) await parameters.registryReporter.check(now, sync.processedBlock);
     const sent = await executor.execute(now, sync.head, sync.processedBlock);
     if (parameters.contactDesk !== undefined) {
       await parameters.contactDesk.deliver(now);

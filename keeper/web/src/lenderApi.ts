@@ -55,6 +55,11 @@ export interface PortfolioJson {
   };
   readonly recovery: RecoveryFunnelJson;
   readonly collections: readonly CollectionMonthJson[];
+  /** Offers the origination checks refused, by reason code (absent when the keeper runs no checks). */
+  readonly refusedOriginations?: {
+    readonly total: number;
+    readonly byReason: Readonly<Record<string, number>>;
+  };
 }
 
 export interface PaymentJson {

@@ -60,6 +60,7 @@ describe("applyMigrations", () => {
       { id: 8, name: "certificate applications and origination offers" },
       { id: 9, name: "next check" },
       { id: 10, name: "transaction order" },
+      { id: 11, name: "origination refusals" },
     ]);
     expect(tables).to.include.members([
       "schema_migrations",
@@ -83,6 +84,7 @@ describe("applyMigrations", () => {
       "auth_nonces",
       "certificate_applications",
       "origination_offers",
+      "origination_refusals",
       "auth_sessions",
       "api_keys",
     ]);

@@ -110,6 +110,9 @@ export function createLoanRecords(db: SqlDatabase) {
     "SELECT id, facts, defaulted_at, next_check_at FROM loans " +
       "WHERE template_id = ? AND id > ? AND status IN (1, 2) ORDER BY id LIMIT ?",
   );
+  const selectUpdatedSince = db.prepare(
+    "SELECT id, updated_block FROM loans WHERE updated_block >= ? AND id > ? ORDER BY id LIMIT ?",
+  );
   const selectLoanFacts = db.prepare("SELECT id, facts, defaulted_at, next_check_at FROM loans WHERE id = ?");
   const updateNextCheck = db.prepare("UPDATE loans SET next_check_at = ? WHERE id = ?");
   const selectLoan = db.prepare("SELECT * FROM loans WHERE id = ?");
@@ -187,6 +190,14 @@ export function createLoanRecords(db: SqlDatabase) {
     /** Up to `limit` loans of template `templateId`, Active or Late as last recorded, with an id above `afterId`. */
     openLoansOfTemplate(templateId: bigint, afterId: bigint, limit: number): LoanFactsRow[] {
       return (selectWatchedPage.all(templateId, afterId, limit) as FactsRow[]).map(toFactsRow);
+    },
+
+    /** Up to `limit` loans whose facts were last updated at block `block` or later, by id after `afterId`. */
+    loansUpdatedSince(block: bigint, afterId: bigint, limit: number): { id: bigint; updatedBlock: bigint }[] {
+      return (selectUpdatedSince.all(block, afterId, limit) as { id: bigint; updated_block: bigint }[]).map((row) => ({
+        id: BigInt(row.id),
+        updatedBlock: BigInt(row.updated_block),
+      }));
     },
 
     /** The loan's facts as the decision pass reads them; undefined: no such loan. */

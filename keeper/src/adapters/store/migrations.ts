@@ -477,6 +477,28 @@ UPDATE transactions SET seq = rowid;
 CREATE UNIQUE INDEX transactions_seq ON transactions (seq);
 `;
 
+/**
+ * The origination checks (`core/originationChecks.ts`): every offer refused by them, with its reason codes (a JSON
+ * array of strings) and flags, for the lender's dashboard; and the flags an offer was made with (`[]`: none) and the
+ * borrower's identity commitment its checks verified (null: none), which the keeper enrolls in the default registry.
+ */
+const originationRefusals = `
+CREATE TABLE origination_refusals (
+  id INTEGER PRIMARY KEY,
+  at_ms INTEGER NOT NULL,
+  lender TEXT NOT NULL,
+  borrower TEXT NOT NULL,
+  template_id INTEGER NOT NULL,
+  ${amount("principal")},
+  identity TEXT,
+  reasons TEXT NOT NULL CHECK (json_valid(reasons)),
+  flags TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(flags))
+);
+CREATE INDEX origination_refusals_lender ON origination_refusals (lender, id);
+ALTER TABLE origination_offers ADD COLUMN flags TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE origination_offers ADD COLUMN identity TEXT;
+`;
+
 /** Every migration, in order. Append only. */
 export const migrations: readonly Migration[] = [
   { id: 1, name: "initial schema", sql: initialSchema },
@@ -489,4 +511,5 @@ export const migrations: readonly Migration[] = [
   { id: 8, name: "certificate applications and origination offers", sql: certificateApplications },
   { id: 9, name: "next check", sql: nextCheck },
   { id: 10, name: "transaction order", sql: transactionOrder },
+  { id: 11, name: "origination refusals", sql: originationRefusals },
 ];

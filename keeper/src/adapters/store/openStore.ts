@@ -98,6 +98,8 @@ export interface Store {
   loanFactsOf(id: bigint): LoanFactsRow | undefined;
   /** Up to `limit` loans of template `templateId`, Active or Late as last recorded, by id after `afterId`. */
   openLoansOfTemplate(templateId: bigint, afterId: bigint, limit: number): LoanFactsRow[];
+  /** Up to `limit` loans whose facts were last updated at block `block` or later, by id after `afterId`. */
+  loansUpdatedSince(block: bigint, afterId: bigint, limit: number): { id: bigint; updatedBlock: bigint }[];
   /** Stores when each loan is next to be decided (null: never, until its facts change). */
   setNextChecks(checks: readonly NextCheckParameters[]): void;
 
@@ -290,6 +292,7 @@ function storeOn(db: SqlDatabase, now: () => number, close: () => void): Store {
     loanFactsPage: loans.loanFactsPage,
     loanFactsOf: loans.loanFactsOf,
     openLoansOfTemplate: loans.openLoansOfTemplate,
+    loansUpdatedSince: loans.loansUpdatedSince,
     setNextChecks: (checks) => db.transaction(() => loans.setNextChecks(checks))(),
 
     enqueueAction: (action) => db.transaction(() => outbox.enqueueAction(action, now()))(),

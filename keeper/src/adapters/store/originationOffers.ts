@@ -17,6 +17,10 @@ export interface OfferTerms {
   readonly deadline: bigint;
   readonly borrowerNonce: bigint;
   readonly notaryNonce: bigint;
+  /** What the origination checks flagged the offer with (`core/originationChecks.ts`); empty when nothing. */
+  readonly flags?: readonly string[];
+  /** The borrower's identity commitment, verified by the checks (a notary's attestation); null: none. */
+  readonly identity?: Hex | null;
 }
 
 /** Where an offer is: waiting for the borrower, then for a notary, then for the lender to originate it. */
@@ -32,6 +36,8 @@ export interface OriginationOffer extends OfferTerms {
   readonly state: OfferState;
   /** The loan it became, once originated. */
   readonly loanId: bigint | null;
+  readonly flags: readonly string[];
+  readonly identity: Hex | null;
 }
 
 export interface OriginationOffers {
@@ -42,6 +48,11 @@ export interface OriginationOffers {
   ofBorrower(borrower: Address): OriginationOffer[];
   /** Offers in `state`, oldest first (at most `limit`). */
   inState(state: OfferState, limit: number): OriginationOffer[];
+  /**
+   * Up to `limit` originated offers with a verified identity commitment whose loan has no enrollment in the outbox
+   * yet: what the registry reporter enrolls.
+   */
+  enrollable(limit: number): { loanId: bigint; identity: Hex }[];
   /** Records the borrower's signature; false when the offer already has one. */
   accept(id: number, signature: Hex): boolean;
   /** Records the notary's signature; false unless the offer waits for a notary. */
@@ -67,6 +78,8 @@ interface OfferRow {
   created_by: string;
   created_at_ms: bigint;
   loan_id: bigint | null;
+  flags: string;
+  identity: Hex | null;
 }
 
 const stateOf = (row: OfferRow): OfferState => {
@@ -97,6 +110,8 @@ const fromRow = (row: OfferRow): OriginationOffer => ({
   createdAtMs: Number(row.created_at_ms),
   state: stateOf(row),
   loanId: row.loan_id,
+  flags: JSON.parse(row.flags) as string[],
+  identity: row.identity,
 });
 
 /** The offers over `db` (safeIntegers on, as the store opens it). */
@@ -111,14 +126,21 @@ export function createOriginationOffers(db: SqlDatabase): OriginationOffers {
     FROM origination_offers o`;
   const insert = db.prepare(
     `INSERT INTO origination_offers (template_id, principal, borrower, lender, document_hash, collateral_token,
-       collateral_amount, collateral_asset_hash, deadline, borrower_nonce, notary_nonce, created_by, created_at_ms)
+       collateral_amount, collateral_asset_hash, deadline, borrower_nonce, notary_nonce, created_by, created_at_ms, flags,
+       identity)
      VALUES (:templateId, :principal, :borrower, :lender, :documentHash, :collateralToken, :collateralAmount,
-       :collateralAssetHash, :deadline, :borrowerNonce, :notaryNonce, :createdBy, :createdAtMs)
+       :collateralAssetHash, :deadline, :borrowerNonce, :notaryNonce, :createdBy, :createdAtMs, :flags, :identity)
      RETURNING id`,
   );
   const selectOne = db.prepare(`${select} WHERE o.id = ?`);
   const selectOfBorrower = db.prepare(`${select} WHERE lower(o.borrower) = lower(?) ORDER BY o.id DESC`);
   const selectAll = db.prepare(`${select} ORDER BY o.id`);
+  const selectEnrollable = db.prepare(
+    `SELECT loan_id, identity FROM (${select} WHERE o.identity IS NOT NULL) offers
+     WHERE loan_id IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM actions a WHERE a.loan_id = offers.loan_id AND a.kind = 'enrollIdentity')
+     ORDER BY loan_id LIMIT ?`,
+  );
   const updateAcceptance = db.prepare(
     "UPDATE origination_offers SET borrower_signature = ? WHERE id = ? AND borrower_signature IS NULL",
   );
@@ -146,6 +168,8 @@ export function createOriginationOffers(db: SqlDatabase): OriginationOffers {
         notaryNonce: String(terms.notaryNonce),
         createdBy,
         createdAtMs: atMs,
+        flags: JSON.stringify(terms.flags ?? []),
+        identity: terms.identity ?? null,
       }) as { id: bigint };
       return get(Number(id))!;
     },
@@ -156,6 +180,11 @@ export function createOriginationOffers(db: SqlDatabase): OriginationOffers {
         .map(fromRow)
         .filter((offer) => offer.state === state)
         .slice(0, limit),
+    enrollable: (limit) =>
+      (selectEnrollable.all(limit) as { loan_id: bigint; identity: Hex }[]).map((row) => ({
+        loanId: BigInt(row.loan_id),
+        identity: row.identity,
+      })),
     accept: (id, signature) => updateAcceptance.run(signature, id).changes === 1,
     notarize: (id, notary, signature) => updateNotarization.run(getAddress(notary), signature, id).changes === 1,
   };

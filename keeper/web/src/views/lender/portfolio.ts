@@ -2,7 +2,8 @@
  * `#/lender`: the portfolio at a glance for a credit officer: totals, loans and principal by status, the arrears
  * ageing, the recovery funnel and the monthly collections, drawn from `GET /api/portfolio`. The open page polls the
  * keeper every `PORTFOLIO_REFRESH_MS` and redraws when anything changed (the chain moved, a payment came in), so
- * the charts follow the book without a reload.
+ * the charts follow the book without a reload. Below the totals, the offers the keeper's origination checks refused,
+ * counted by reason (`refused-originations`).
  */
 import { barChart, type BarDatum } from "../../barChart.ts";
 import { h } from "../../dom.ts";
@@ -32,6 +33,44 @@ const FUNNEL_STEPS: readonly [keyof Omit<RecoveryFunnelJson, "writtenOffAmount">
   ["enforced", "funnelEnforced"],
   ["writtenOff", "funnelWrittenOff"],
 ];
+
+/** The origination checks' reason codes (keeper/src/core/originationChecks.ts), in their order. */
+const REFUSAL_LABELS: readonly [string, MessageKey][] = [
+  ["identity_attestation_missing", "refusalIdentityMissing"],
+  ["identity_attestation_invalid", "refusalIdentityInvalid"],
+  ["open_default_elsewhere", "refusalOpenDefault"],
+  ["collateral_pledged", "refusalCollateralPledged"],
+  ["value_unknown", "refusalValueUnknown"],
+  ["loan_to_value_too_high", "refusalLoanToValue"],
+  ["tracker_alarm", "refusalTrackerAlarm"],
+];
+
+/** The refused originations panel: the total, then each reason's count (a code this page does not know, as is). */
+function refusalsPanel(context: ViewContext, refused: NonNullable<PortfolioJson["refusedOriginations"]>): HTMLElement {
+  const { t } = context;
+  const known = new Map(REFUSAL_LABELS);
+  const codes = [
+    ...REFUSAL_LABELS.map(([code]) => code),
+    ...Object.keys(refused.byReason).filter((code) => !known.has(code)),
+  ];
+  const lines: [string, string, number][] = [["total", t("refusedOriginationsTotal"), refused.total]];
+  for (const code of codes) {
+    const count = refused.byReason[code] ?? 0;
+    if (count > 0) lines.push([code, known.has(code) ? t(known.get(code)!) : code, count]);
+  }
+  return h(
+    "section",
+    { class: "refused-originations", "data-testid": "refused-originations" },
+    h("h3", {}, t("refusedOriginations")),
+    h(
+      "dl",
+      { class: "totals" },
+      ...lines.map(([code, term, count]) =>
+        h("div", { "data-reason": code }, h("dt", {}, term), h("dd", {}, String(count))),
+      ),
+    ),
+  );
+}
 
 /** A titled chart, named by `data-chart` for the tests and the reader's eye. */
 const figure = (name: string, title: string, chart: SVGSVGElement): HTMLElement => {
@@ -92,6 +131,7 @@ function portfolioParts(context: ViewContext, portfolio: PortfolioJson): HTMLEle
       { class: "totals" },
       ...totals.map(([id, term, value]) => h("div", {}, h("dt", {}, term), h("dd", { "data-testid": id }, value))),
     ),
+    ...(portfolio.refusedOriginations === undefined ? [] : [refusalsPanel(context, portfolio.refusedOriginations)]),
     h(
       "div",
       { class: "charts" },
