@@ -17,8 +17,15 @@
  *   past due: `CollateralDefaultTriggered` (reason 4, `Margin.Default`) and `LoanDefaulted` in one transaction sent
  *   by the keeper, and the loan is Defaulted.
  *
- * The watcher reads margins at most once per minute of chain time: after each new round the test mines a block two
- * minutes later, so that the keeper's next pass reads it.
+ * - an offer made through the keeper's API with a notary's attestation of the borrower's identity commitment passes
+ *   the origination checks; once the lender originates it, the keeper enrolls the loan in the shared default registry
+ *   (the lender named the keeper its reporter);
+ * - when that loan defaults on its collateral, the keeper syncs the registry (the identity has an open default), and a
+ *   new offer to the same identity is refused with the reason code `open_default_elsewhere` (the template blocks),
+ *   recorded, and counted on the lender's dashboard.
+ *
+ * The watcher and the registry reporter look at most once per minute of chain time: after each new round the test
+ * mines a block two minutes later, so that the keeper's next pass reads it.
  */
 import { after, before, describe, it } from "node:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -43,10 +50,12 @@ import {
   type PrivateKeyAccount,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { collateralWatchAbi, testPriceFeedAbi } from "../src/abi/collateral.ts";
+import { collateralWatchAbi, defaultRegistryAbi, testPriceFeedAbi } from "../src/abi/collateral.ts";
 import { loanBookAbi, testTokenAbi } from "../src/abi/loanBook.ts";
 import { startLocalChain, type LocalChain } from "../src/adapters/chain/localChain.ts";
-import { loanAcceptanceTypedData, notarizationTypedData } from "../src/core/typedData.ts";
+import { createApiKeyCommand } from "../src/cli/commands/apiKey.ts";
+import { identityCommitment } from "../src/core/identityCommitment.ts";
+import { identityAttestationTypedData, loanAcceptanceTypedData, notarizationTypedData } from "../src/core/typedData.ts";
 import { borrowerAccount, hardhatKey, ROLE_INDEX } from "../../scripts/demo/accounts.ts";
 import { createWorld, type World } from "../../scripts/demo/createWorld.ts";
 import { startDemoKeeper, type DemoKeeper } from "../../scripts/demo/startDemoKeeper.ts";
@@ -66,6 +75,10 @@ const PRINCIPAL = 10_000n * TUSD;
 /** 10 collateral tokens at 2,000 TUSD: 20,000 TUSD, a loan-to-value of about 50%. */
 const COLLATERAL = 10n * COLLATERAL_UNIT;
 const START_PRICE = 2_000n * PRICE_UNIT;
+/** The consortium's key of identity commitments (a secret the member lenders share; a test value here). */
+const CONSORTIUM_KEY = new TextEncoder().encode("test consortium key, 32 bytes ..");
+/** `Valuations.OpenDefaultPolicy.Block`. */
+const BLOCK = 2;
 const TERMS = {
   source: 1, // Valuations.Source.PriceFeed
   maxAgeSeconds: Number(2n * DAY),
@@ -93,10 +106,12 @@ describe("the collateral watcher through the keeper process", { timeout: 120_000
   let world: World;
   let wallet: (account: PrivateKeyAccount) => ReturnType<typeof createWalletClient>;
   let watch: Address;
+  let registry: Address;
   let collateralToken: Address;
-  /** The feed of each loan's template. */
+  /** The feed of each template: [0], [1] the loans below; [2] the offer's template. */
   const feeds: Address[] = [];
-  /** [0]: the loan margin-called then defaulted; [1]: the stale-feed control. */
+  const templateIds: bigint[] = [];
+  /** [0]: the loan margin-called then defaulted; [1]: the stale-feed control; [2]: the offer's loan (pushed later). */
   const loanIds: bigint[] = [];
 
   /** Polls `check` until it returns a value (not undefined). */
@@ -174,6 +189,49 @@ describe("the collateral watcher through the keeper process", { timeout: 120_000
     }
   }
   const keeperLog = () => (existsSync(logFile) ? readFileSync(logFile, "utf8") : "");
+  let apiKey = "";
+  /** A call to the keeper's API with the lender's key. */
+  async function api(method: "GET" | "POST", path: string, body?: object): Promise<{ status: number; body: any }> {
+    const response = await fetch(`${keeper!.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, body: await response.json() };
+  }
+  /** The borrower of the offer's loan, its identity commitment, and a notary's attestation of it. */
+  const offerBorrower = borrowerAccount("e2e-collateral-watch", 2);
+  const identity = identityCommitment(CONSORTIUM_KEY, "110101-19900307-7777");
+  async function offerBody(documentHash: Hex) {
+    const signature = await world.accounts.notary.signTypedData(
+      identityAttestationTypedData(world.rpc.chainId, world.loanBook, { borrower: offerBorrower.address, identity }),
+    );
+    return {
+      templateId: String(templateIds[2]),
+      principal: String(PRINCIPAL),
+      borrower: offerBorrower.address,
+      documentHash,
+      collateral: { token: collateralToken, amountOrId: String(COLLATERAL), assetHash: zeroHash },
+      identity: { commitment: identity, attestedBy: world.accounts.notary.address, signature },
+    };
+  }
+  /** Registry events of `eventName` about the offer's loan, with the sender of each one's transaction. */
+  async function registryEvents(eventName: "IdentityEnrolled" | "DefaultEntry") {
+    const events = await client().getContractEvents({
+      address: registry,
+      abi: defaultRegistryAbi,
+      eventName,
+      fromBlock: world.deployBlock,
+      strict: true,
+    });
+    const mine = events.filter((event) => event.args.loanId === loanIds[2]);
+    return Promise.all(
+      mine.map(async (event) => ({
+        event,
+        from: (await client().getTransaction({ hash: event.transactionHash as Hash })).from.toLowerCase(),
+      })),
+    );
+  }
 
   before(async () => {
     chain = await startLocalChain({ port: 0 });
@@ -187,10 +245,24 @@ describe("the collateral watcher through the keeper process", { timeout: 120_000
     wallet = (account) => createWalletClient({ account, chain: localChain, transport: http(chain!.url) });
     const { admin, lender, notary } = world.accounts;
 
-    // The collateral stack: a feed per template, the collateral token, the watch, named on the book.
-    for (let i = 0; i < 2; i++) feeds.push(await deploy(admin, "mocks/TestPriceFeed.sol/TestPriceFeed.json", [8]));
+    // The collateral stack: a feed per template, the collateral token, the shared registry (the book a member, the
+    // keeper the lender's reporter), the watch, named on the book.
+    for (let i = 0; i < 3; i++) feeds.push(await deploy(admin, "mocks/TestPriceFeed.sol/TestPriceFeed.json", [8]));
     collateralToken = await deploy(admin, "mocks/TestToken.sol/TestToken.json", ["Test Collateral", "TCOL", 18]);
-    watch = await deploy(admin, "collateral/CollateralWatch.sol/CollateralWatch.json", [world.loanBook, zeroAddress]);
+    registry = await deploy(admin, "collateral/DefaultRegistry.sol/DefaultRegistry.json", [admin.address]);
+    await send(admin, {
+      address: registry,
+      abi: defaultRegistryAbi as Abi,
+      functionName: "addBook",
+      args: [world.loanBook],
+    });
+    await send(lender, {
+      address: registry,
+      abi: defaultRegistryAbi as Abi,
+      functionName: "setReporter",
+      args: [keeperAddress, true],
+    });
+    watch = await deploy(admin, "collateral/CollateralWatch.sol/CollateralWatch.json", [world.loanBook, registry]);
     await send(admin, {
       address: world.loanBook,
       abi: loanBookAbi as Abi,
@@ -198,10 +270,10 @@ describe("the collateral watcher through the keeper process", { timeout: 120_000
       args: [watch, zeroAddress],
     });
 
-    // Two ERC-20-collateral templates (the demo's small-business product), each valued by its own feed.
+    // Three ERC-20-collateral templates (the demo's small-business product), each valued by its own feed; the
+    // third's offers are refused to a borrower with an open default anywhere in the registry.
     const base = TEMPLATES.find((template) => template.name === "businessEqualPrincipal")!.params(world.token);
-    const templateIds: bigint[] = [];
-    for (let i = 0; i < 2; i++) {
+    for (let i = 0; i < 3; i++) {
       await send(lender, {
         address: world.loanBook,
         abi: loanBookAbi as Abi,
@@ -218,7 +290,15 @@ describe("the collateral watcher through the keeper process", { timeout: 120_000
         address: watch,
         abi: collateralWatchAbi as Abi,
         functionName: "setValuationTerms",
-        args: [templateId, { ...TERMS, feed: feeds[i], asset: collateralToken }],
+        args: [
+          templateId,
+          {
+            ...TERMS,
+            feed: feeds[i],
+            asset: collateralToken,
+            openDefaultPolicy: i === 2 ? BLOCK : TERMS.openDefaultPolicy,
+          },
+        ],
       });
       await setRound(i, START_PRICE, await world.rpc.latestTimestamp());
     }
@@ -228,7 +308,7 @@ describe("the collateral watcher through the keeper process", { timeout: 120_000
       address: world.token,
       abi: testTokenAbi as Abi,
       functionName: "mint",
-      args: [lender.address, 2n * PRINCIPAL],
+      args: [lender.address, 3n * PRINCIPAL],
     });
     const deadline = (await world.rpc.latestTimestamp()) + DAY;
     for (let i = 0; i < 2; i++) {
@@ -296,9 +376,35 @@ describe("the collateral watcher through the keeper process", { timeout: 120_000
       expect((await marginOf(loanId))[0], "Margin.Safe at origination").to.equal(2);
     }
 
+    // The offer's borrower: gas, and the collateral approved to the book.
+    await wallet(admin).sendTransaction({
+      account: admin,
+      to: offerBorrower.address,
+      value: 10n ** 18n,
+      chain: undefined,
+    } as never);
+    await send(admin, {
+      address: collateralToken,
+      abi: testTokenAbi as Abi,
+      functionName: "mint",
+      args: [offerBorrower.address, COLLATERAL],
+    });
+    await send(offerBorrower, {
+      address: collateralToken,
+      abi: testTokenAbi as Abi,
+      functionName: "approve",
+      args: [world.loanBook, maxUint256],
+    });
+
     // The keeper starts after the watch is named: it reads `collateralModules()` at start.
     keeper = await startDemoKeeper({ world, dbPath, logFile, logLevel: "info" });
     await keeper.link.waitUntilCaughtUp();
+    // The lender's API key (`loanbook api-key create`), on the keeper's store.
+    let stdout = "";
+    const io = { stdout: { write: (text: string) => (stdout += text) }, stderr: { write: () => true } };
+    const argv = ["create", "--lender", lender.address, "--name", "back office", "--database", dbPath];
+    expect(await createApiKeyCommand({ env: {} }).run(argv, io)).to.equal(0);
+    apiKey = /^lk_[A-Za-z0-9_-]{43}$/m.exec(stdout)![0];
   });
 
   after(async () => {
@@ -309,6 +415,75 @@ describe("the collateral watcher through the keeper process", { timeout: 120_000
 
   it("watches the book's collateral", () => {
     expect(keeperLog()).to.match(/watching the book's collateral/);
+  });
+
+  it("checks an offer with a notarized identity, and enrolls its loan in the shared registry once originated", async () => {
+    const { lender, notary } = world.accounts;
+    const documentHash = keccak256(stringToHex("collateral e2e offer"));
+    const offered = await api("POST", "/api/offers", await offerBody(documentHash));
+    expect(offered.status, JSON.stringify(offered.body)).to.equal(201);
+    expect(offered.body.flags).to.deep.equal([]);
+
+    // The lender originates the offer's terms from its own account (signatures gathered here for brevity; the
+    // keeper links the loan to the offer by borrower and document hash).
+    const deadline = (await world.rpc.latestTimestamp()) + DAY;
+    const collateral = { token: collateralToken, amountOrId: COLLATERAL, assetHash: zeroHash };
+    const terms = {
+      templateId: templateIds[2],
+      principal: PRINCIPAL,
+      borrower: offerBorrower.address,
+      lender: lender.address,
+      documentHash,
+      collateral,
+      deadline,
+    };
+    const notaryNonce = 1_002n << 64n;
+    const receipt = await send(lender, {
+      address: world.loanBook,
+      abi: loanBookAbi as Abi,
+      functionName: "originate",
+      args: [
+        {
+          templateId: templateIds[2],
+          principal: PRINCIPAL,
+          documentHash,
+          collateral,
+          borrower: {
+            signer: offerBorrower.address,
+            nonce: 0n,
+            deadline,
+            signature: await offerBorrower.signTypedData(
+              loanAcceptanceTypedData(world.rpc.chainId, world.loanBook, { ...terms, nonce: 0n }),
+            ),
+          },
+          notary: {
+            signer: notary.address,
+            nonce: notaryNonce,
+            deadline,
+            signature: await notary.signTypedData(
+              notarizationTypedData(world.rpc.chainId, world.loanBook, { ...terms, nonce: notaryNonce }),
+            ),
+          },
+        },
+      ],
+    });
+    const [originated] = parseEventLogs({ abi: loanBookAbi, eventName: "LoanOriginated", logs: receipt.logs });
+    loanIds.push(originated.args.loanId);
+
+    await advance(120n);
+    const [enrolled] = await until("the keeper's enrollment", async () => {
+      const events = await registryEvents("IdentityEnrolled");
+      return events.length > 0 ? events : undefined;
+    });
+    expect(enrolled.from).to.equal(keeperAddress.toLowerCase());
+    expect(enrolled.event.args.identity).to.equal(identity);
+    const openDefaults = await client().readContract({
+      address: registry,
+      abi: defaultRegistryAbi,
+      functionName: "openDefaults",
+      args: [identity],
+    });
+    expect(openDefaults).to.equal(0n);
   });
 
   it("declares no default on a stale round, however low its price", async () => {
@@ -431,5 +606,44 @@ describe("the collateral watcher through the keeper process", { timeout: 120_000
       fromBlock: world.deployBlock,
     });
     expect(control).to.deep.equal([]);
+  });
+
+  it("reports the offer's loan's default to the registry, and refuses a new offer to that identity", async () => {
+    const loanId = loanIds[2];
+    await setRound(2, await priceAt(loanId, 9_500n), await world.rpc.latestTimestamp());
+    await advance(120n);
+    await until("the offer's loan Defaulted", async () =>
+      (await statusOf(loanId)) === Status.Defaulted ? true : undefined,
+    );
+    // The registry reporter's next look (a minute of chain time later) finds the entry out of date and syncs it.
+    await advance(120n);
+    const [opened] = await until("the keeper's sync of the default", async () => {
+      const events = await registryEvents("DefaultEntry");
+      return events.length > 0 ? events : undefined;
+    });
+    expect(opened.from).to.equal(keeperAddress.toLowerCase());
+    expect((opened.event.args as { open: boolean }).open).to.equal(true);
+    expect(
+      await client().readContract({
+        address: registry,
+        abi: defaultRegistryAbi,
+        functionName: "openDefaults",
+        args: [identity],
+      }),
+    ).to.equal(1n);
+
+    // A new offer to the same identity: refused, with its reason codes, recorded, counted on the dashboard.
+    const offersBefore = (await api("GET", "/api/offers")).body;
+    const refused = await api("POST", "/api/offers", await offerBody(keccak256(stringToHex("collateral e2e offer 2"))));
+    expect(refused.status, JSON.stringify(refused.body)).to.equal(422);
+    expect(refused.body.error.code).to.equal("origination_refused");
+    expect(refused.body.error.reasons).to.include("open_default_elsewhere");
+    expect((await api("GET", "/api/offers")).body, "no offer stored").to.deep.equal(offersBefore);
+    const record = await api("GET", "/api/originations/refusals");
+    expect(record.status).to.equal(200);
+    expect(record.body.counts.open_default_elsewhere).to.equal(1);
+    expect(record.body.refusals[0]).to.deep.include({ identity, borrower: offerBorrower.address });
+    const portfolio = await api("GET", "/api/portfolio");
+    expect(portfolio.body.refusedOriginations.total).to.equal(1);
   });
 });
