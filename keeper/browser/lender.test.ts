@@ -15,8 +15,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import type { Page } from "playwright-core";
-import { parseEventLogs, type Hash } from "viem";
+import { keccak256, parseEventLogs, stringToHex, zeroAddress, zeroHash, type Hash } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { loanBookAbi } from "../src/abi/loanBook.ts";
+import { identityCommitment } from "../src/core/identityCommitment.ts";
+import { identityAttestationTypedData } from "../src/core/typedData.ts";
 import { MANIFEST_FILE, type EvidenceManifest } from "../src/evidence/manifest.ts";
 import { verifyEvidence } from "../src/evidence/verifyEvidence.ts";
 import { dayTime, type World } from "../../scripts/demo/createWorld.ts";
@@ -101,6 +104,39 @@ describe("the lender's pages in headless Chromium", { timeout: 300_000, skip: br
     expect(Object.keys(await chartValues(page, "funnel"))).to.have.length(6);
     expect(Object.keys(await chartValues(page, "collections"))).to.have.length(12);
     await screenshot("portfolio-desktop");
+  });
+
+  it("counts the offers the origination checks refused, by reason, on the portfolio", async () => {
+    await openRoute("lender", "[data-testid=refused-originations]");
+    const count = (reason: string) =>
+      page.locator(`[data-testid=refused-originations] [data-reason=${reason}] dd`).textContent();
+    expect(await count("total")).to.equal("0");
+    // An identity "attested" by a key that is no notary of the book: refused, with its reason code, and recorded.
+    const borrower = privateKeyToAccount(generatePrivateKey()).address;
+    const identity = identityCommitment(new TextEncoder().encode("browser test consortium key 0123"), "A1234567");
+    const forger = privateKeyToAccount(generatePrivateKey());
+    const signature = await forger.signTypedData(
+      identityAttestationTypedData(world.rpc.chainId, world.loanBook, { borrower, identity }),
+    );
+    const refused = await pageFetch(page, "/api/offers", {
+      method: "POST",
+      body: {
+        templateId: "1",
+        principal: "1000000000",
+        borrower,
+        documentHash: keccak256(stringToHex("a refused offer")),
+        collateral: { token: zeroAddress, amountOrId: "0", assetHash: zeroHash },
+        identity: { commitment: identity, attestedBy: forger.address, signature },
+      },
+    });
+    expect(refused.status, JSON.stringify(refused.body)).to.equal(422);
+    expect((refused.body as { error: { reasons: string[] } }).error.reasons).to.deep.equal([
+      "identity_attestation_invalid",
+    ]);
+    await page.reload();
+    await openRoute("lender", "[data-testid=refused-originations] [data-reason=identity_attestation_invalid]");
+    expect(await count("total")).to.equal("1");
+    expect(await count("identity_attestation_invalid")).to.equal("1");
   });
 
   it("redraws the open portfolio's charts as the chain moves, without a reload", async () => {

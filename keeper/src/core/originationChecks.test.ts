@@ -87,7 +87,13 @@ describe("checkOrigination", () => {
   });
 
   it("maps each watch refusal to its code", async () => {
-    const codes = ["collateral_pledged", "value_unknown", "loan_to_value_too_high", "tracker_alarm"];
+    const codes = [
+      "collateral_pledged",
+      "value_unknown",
+      "loan_to_value_too_high",
+      "tracker_alarm",
+      "collateral_not_priced",
+    ];
     for (const [index, code] of codes.entries()) {
       const { state, context } = chain();
       state.refusal = index + 1;

@@ -19,6 +19,8 @@
  * - `loan_to_value_too_high`: the principal is above the template's origination loan-to-value (`Refusal.
  *   LoanToValueTooHigh`).
  * - `tracker_alarm`: the tracker reported the asset moved (`Refusal.TrackerAlarm`).
+ * - `collateral_not_priced`: the template's price feed prices another token than the one pledged
+ *   (`Refusal.AssetNotPriced`).
  *
  * The chain is read through `OriginationChainReads`, so tests can stand in for it at this edge; the viem
  * implementation is `adapters/chain/originationChainReads.ts`. A book without a collateral watch gets the identity
@@ -36,6 +38,7 @@ export const REASON_CODES = [
   "value_unknown",
   "loan_to_value_too_high",
   "tracker_alarm",
+  "collateral_not_priced",
 ] as const;
 
 export type ReasonCode = (typeof REASON_CODES)[number];
@@ -46,6 +49,7 @@ export const WATCH_REFUSALS: Readonly<Record<number, ReasonCode>> = {
   2: "value_unknown",
   3: "loan_to_value_too_high",
   4: "tracker_alarm",
+  5: "collateral_not_priced",
 };
 
 /** `Valuations.OpenDefaultPolicy`. */

@@ -77,6 +77,7 @@ export const lenderEn = {
   refusalValueUnknown: "No fresh collateral value",
   refusalLoanToValue: "Loan-to-value too high",
   refusalTrackerAlarm: "Tracker alarm",
+  refusalNotPriced: "Collateral not the priced token",
 
   allStatuses: "All statuses",
   filter: "Filter",

@@ -78,6 +78,7 @@ export const lenderZh: Readonly<Record<keyof typeof lenderEn, string>> = {
   refusalValueUnknown: "抵押物无最新估值",
   refusalLoanToValue: "贷款价值比过高",
   refusalTrackerAlarm: "追踪器告警",
+  refusalNotPriced: "担保物非报价代币",
 
   allStatuses: "全部状态",
   filter: "筛选",

@@ -43,6 +43,7 @@ const REFUSAL_LABELS: readonly [string, MessageKey][] = [
   ["value_unknown", "refusalValueUnknown"],
   ["loan_to_value_too_high", "refusalLoanToValue"],
   ["tracker_alarm", "refusalTrackerAlarm"],
+  ["collateral_not_priced", "refusalNotPriced"],
 ];
 
 /** The refused originations panel: the total, then each reason's count (a code this page does not know, as is). */
