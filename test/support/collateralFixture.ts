@@ -36,34 +36,12 @@ import {
   type OriginationOptions,
 } from "./loanBookFixture.ts";
 import { certificateParams, evidence, now, signCertificate } from "./enforcementFixture.ts";
+import { AssetStatus, Margin, OpenDefaultPolicy, Refusal, Source } from "../../keeper/src/core/valuations.ts";
 
 type Wallet = LoanBookFixture["lender"];
 
-/** Solidity's `Valuations.Source`. */
-export const Source = { None: 0, PriceFeed: 1, Attestation: 2 } as const;
-/** Solidity's `Valuations.AssetStatus`. */
-export const AssetStatus = { None: 0, InPlace: 1, Moved: 2 } as const;
-/** Solidity's `Valuations.Margin`. */
-export const Margin = {
-  None: 0,
-  Unknown: 1,
-  Safe: 2,
-  Warning: 3,
-  Default: 4,
-  TrackerMoved: 5,
-  TrackerSilent: 6,
-} as const;
-/** Solidity's `Valuations.Refusal`. */
-export const Refusal = {
-  None: 0,
-  CollateralPledged: 1,
-  ValueUnknown: 2,
-  LoanToValueTooHigh: 3,
-  TrackerAlarm: 4,
-  AssetNotPriced: 5,
-} as const;
-/** Solidity's `Valuations.OpenDefaultPolicy`. */
-export const OpenDefaultPolicy = { None: 0, Flag: 1, Block: 2 } as const;
+/** Solidity's `Valuations` enums, as the keeper mirrors them. */
+export { AssetStatus, Margin, OpenDefaultPolicy, Refusal, Source };
 
 /** The collateral token's and the feed's decimals (the loan token has 6). */
 export const COLLATERAL_DECIMALS = 18;

@@ -27,6 +27,7 @@
  * and the book's own pledge checks only.
  */
 import { isAddressEqual, zeroAddress, zeroHash, type Address, type Hex } from "viem";
+import { OpenDefaultPolicy, Refusal } from "./valuations.ts";
 import { identityAttestationTypedData, loanBookDomain, type CollateralTerms } from "./typedData.ts";
 
 /** Every reason code, in the order a refusal lists them. */
@@ -43,17 +44,16 @@ export const REASON_CODES = [
 
 export type ReasonCode = (typeof REASON_CODES)[number];
 
-/** `Valuations.Refusal` (contracts/types/CollateralTypes.sol) → its reason code (0, None, is no refusal). */
+/** `Valuations.Refusal` (contracts/types/CollateralTypes.sol) → its reason code (None is no refusal). */
 export const WATCH_REFUSALS: Readonly<Record<number, ReasonCode>> = {
-  1: "collateral_pledged",
-  2: "value_unknown",
-  3: "loan_to_value_too_high",
-  4: "tracker_alarm",
-  5: "collateral_not_priced",
+  [Refusal.CollateralPledged]: "collateral_pledged",
+  [Refusal.ValueUnknown]: "value_unknown",
+  [Refusal.LoanToValueTooHigh]: "loan_to_value_too_high",
+  [Refusal.TrackerAlarm]: "tracker_alarm",
+  [Refusal.AssetNotPriced]: "collateral_not_priced",
 };
 
-/** `Valuations.OpenDefaultPolicy`. */
-export const OpenDefaultPolicy = { None: 0, Flag: 1, Block: 2 } as const;
+export { OpenDefaultPolicy };
 
 /** The borrower's identity as an offer carries it: the commitment and a notary's attestation of it. */
 export interface IdentityClaim {

@@ -20,19 +20,10 @@ import { loanBookAbi } from "../abi/loanBook.ts";
 import type { Store } from "../adapters/store/openStore.ts";
 import type { PlanActionParameters } from "../adapters/store/types.ts";
 import { decodeLoanFacts } from "../core/loanFacts.ts";
+import { Margin } from "../core/valuations.ts";
 import { MARGIN_CALL_KIND } from "./executor.ts";
 
-/** `Valuations.Margin` (contracts/types/CollateralTypes.sol). */
-export const Margin = {
-  None: 0,
-  Unknown: 1,
-  Safe: 2,
-  Warning: 3,
-  Default: 4,
-  TrackerMoved: 5,
-  TrackerSilent: 6,
-} as const;
-export type Margin = (typeof Margin)[keyof typeof Margin];
+export { Margin };
 
 /** A loan under its warning gets one margin call (and one letter) per this period at most. */
 export const MARGIN_CALL_PERIOD_SECONDS = 7n * 86_400n;

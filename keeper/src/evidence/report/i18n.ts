@@ -133,6 +133,8 @@ const en: ReportText = {
     LoanWrittenOff: "Loan written off",
     RecoveryStageAdvanced: "Recovery stage advanced",
     CollateralEnforced: "Collateral enforced",
+    CollateralSold: "Collateral sold at auction",
+    CollateralDefaultTriggered: "Default on the collateral's value or tracker",
   },
   signatureKinds: {
     LoanAcceptance: "Loan acceptance",
@@ -223,6 +225,8 @@ const zh: ReportText = {
     LoanWrittenOff: "贷款核销",
     RecoveryStageAdvanced: "追偿阶段推进",
     CollateralEnforced: "抵押物执行",
+    CollateralSold: "抵押物拍卖成交",
+    CollateralDefaultTriggered: "因抵押物价值或定位异常违约",
   },
   signatureKinds: {
     LoanAcceptance: "借款确认",

@@ -31,6 +31,7 @@ const STAGE_OF_EVENT: Readonly<Record<string, Stage>> = {
   DebtRepaid: "payment",
   PenaltyWaived: "payment",
   LoanDefaulted: "default",
+  CollateralDefaultTriggered: "default",
   DefaultSkipped: "default",
   ActionSkipped: "default",
   ObjectionFiled: "default",
@@ -44,6 +45,7 @@ const STAGE_OF_EVENT: Readonly<Record<string, Stage>> = {
   LoanWrittenOff: "writeOff",
   RecoveryStageAdvanced: "recovery",
   CollateralEnforced: "recovery",
+  CollateralSold: "recovery",
 };
 
 /** The loan book events the report knows by name (each has a stage and a name in both languages). */
