@@ -25,6 +25,7 @@ import {
   answerFor,
   attest,
   deployCollateral,
+  enrollArgs,
   driveToEnforcement,
   erc20Collateral,
   offChainCollateral,
@@ -115,14 +116,14 @@ const { hash: valuationHash } = await attest(fixture, { assetHash: assets[0], va
 await record("submitValuation", "submitValuation (newer attestation)", valuationHash);
 
 // The registry: a loan enrolled (identity and, for an off-chain asset, its pledge).
-await registry.write.enroll([book.address, offChain[0].loanId, IDENTITY], asLender);
+await registry.write.enroll(await enrollArgs(fixture, book.address, offChain[0].loanId), asLender);
 await record(
   "enroll",
   "registry enroll (identity + pledge)",
-  await registry.write.enroll([book.address, offChain[1].loanId, IDENTITY], asLender),
+  await registry.write.enroll(await enrollArgs(fixture, book.address, offChain[1].loanId), asLender),
 );
-await registry.write.enroll([book.address, e0.loanId, IDENTITY], asLender);
-await registry.write.enroll([book.address, e1.loanId, IDENTITY], asLender);
+await registry.write.enroll(await enrollArgs(fixture, book.address, e0.loanId), asLender);
+await registry.write.enroll(await enrollArgs(fixture, book.address, e1.loanId), asLender);
 
 // The price falls to 80% loan-to-value: a margin call.
 const debt = await book.read.payoffAmount([e1.loanId]);

@@ -2,10 +2,14 @@
 pragma solidity ^0.8.28;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {IDefaultRegistry} from "../interfaces/IDefaultRegistry.sol";
 import {ILoanViews} from "../interfaces/ILoanViews.sol";
+import {Roles} from "../libraries/Roles.sol";
 import {Loans} from "../types/DataTypes.sol";
 
 /// @title DefaultRegistry
@@ -13,7 +17,9 @@ import {Loans} from "../types/DataTypes.sol";
 /// open default, and is a collateral pledged to an open loan, with any of them? Nothing here is anyone's word alone:
 /// - a member book is admitted by the registry's admin (a consortium), so no contract can invent loans;
 /// - a loan's lender (or a reporter it names, such as its keeper) binds it to an identity commitment once (`enroll`),
-///   after checking the borrower's identity attestation: a keyed hash (HMAC-SHA256 under the
+///   with a notary's attestation that the commitment is the borrower's (EIP-712 `IdentityAttestation(address
+///   borrower,bytes32 identity)` in the book's own domain, by a notary of the book who is no party to the loan), so
+///   no lender can put a default on someone else's name: a keyed hash (HMAC-SHA256 under the
 ///   consortium's key of the normalised identity document), so nothing personal is on chain and only members can
 ///   recompute it;
 /// - entries are derived from the book's own state by `sync`, which anyone may call: a default opens when the book says
@@ -38,6 +44,11 @@ contract DefaultRegistry is IDefaultRegistry, AccessControl {
     mapping(bytes32 identity => uint256) private _openDefaults;
     mapping(bytes32 key => Pledge) private _pledges;
     mapping(address lender => mapping(address reporter => bool)) private _reporters;
+
+    /// @notice EIP-712 type a notary signs, in the loan book's domain, to attest a borrower's identity commitment.
+    bytes32 public constant IDENTITY_ATTESTATION_TYPEHASH = keccak256(
+        "IdentityAttestation(address borrower,bytes32 identity)"
+    );
 
     constructor(address admin) {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
@@ -69,9 +80,15 @@ contract DefaultRegistry is IDefaultRegistry, AccessControl {
         return _reporters[lender][reporter];
     }
 
-    /// @notice Binds loan `loanId` of `book` to `identity` (its template's lender or one of its reporters, once),
-    /// then syncs it.
-    function enroll(address book, uint256 loanId, bytes32 identity) external {
+    /// @notice Binds loan `loanId` of `book` to `identity` (its template's lender or one of its reporters, once), on
+    /// `notary`'s `attestation` that the commitment is the loan's borrower's; then syncs it.
+    function enroll(
+        address book,
+        uint256 loanId,
+        bytes32 identity,
+        address notary,
+        bytes calldata attestation
+    ) external {
         _requireMember(book);
         if (identity == bytes32(0)) revert DefaultRegistry_ZeroIdentity();
         Loans.Loan memory loan = ILoanViews(book).loanOf(loanId);
@@ -79,6 +96,7 @@ contract DefaultRegistry is IDefaultRegistry, AccessControl {
         if (lender != msg.sender && !_reporters[lender][msg.sender]) {
             revert DefaultRegistry_NotLoanLender(book, loanId, msg.sender);
         }
+        _requireAttestation(book, loan.borrower, lender, identity, notary, attestation);
         Entry storage entry = _entries[book][loanId];
         if (entry.identity != bytes32(0)) revert DefaultRegistry_AlreadyEnrolled(book, loanId, entry.identity);
         entry.identity = identity;
@@ -107,6 +125,28 @@ contract DefaultRegistry is IDefaultRegistry, AccessControl {
     /// open.
     function entryOf(address book, uint256 loanId) external view returns (Entry memory) {
         return _entries[book][loanId];
+    }
+
+    /// @dev Reverts unless `attestation` is `notary`'s EIP-712 `IdentityAttestation(borrower, identity)` in `book`'s
+    /// domain, and `notary` holds the book's notary role without being a party to the loan.
+    function _requireAttestation(
+        address book,
+        address borrower,
+        address lender,
+        bytes32 identity,
+        address notary,
+        bytes calldata attestation
+    ) private view {
+        if (!IAccessControl(book).hasRole(Roles.NOTARY, notary) || notary == borrower || notary == lender) {
+            revert DefaultRegistry_NotANotary(book, notary);
+        }
+        bytes32 digest = MessageHashUtils.toTypedDataHash(
+            IDomainSeparator(book).domainSeparator(),
+            keccak256(abi.encode(IDENTITY_ATTESTATION_TYPEHASH, borrower, identity))
+        );
+        if (!SignatureChecker.isValidSignatureNow(notary, digest, attestation)) {
+            revert DefaultRegistry_InvalidAttestation(notary);
+        }
     }
 
     function _requireMember(address book) private view {
@@ -177,4 +217,9 @@ contract DefaultRegistry is IDefaultRegistry, AccessControl {
         if (collateral.token == address(0) && collateral.assetHash == bytes32(0)) return (inDefault, bytes32(0));
         key = ILoanViews(book).collateralKey(ILoanViews(book).templateOf(loan.templateId).collateralKind, collateral);
     }
+}
+
+/// @dev The loan book's EIP-712 domain separator (`LoanBook.domainSeparator()`).
+interface IDomainSeparator {
+    function domainSeparator() external view returns (bytes32);
 }

@@ -24,6 +24,10 @@ interface IDefaultRegistry {
     error DefaultRegistry_NotLoanLender(address book, uint256 loanId, address caller);
     error DefaultRegistry_AlreadyEnrolled(address book, uint256 loanId, bytes32 identity);
     error DefaultRegistry_ZeroIdentity();
+    /// @notice The attesting account holds no notary role on the book, or is a party to the loan.
+    error DefaultRegistry_NotANotary(address book, address account);
+    /// @notice The attestation is not the notary's signature of the borrower's identity commitment.
+    error DefaultRegistry_InvalidAttestation(address notary);
 
     /// @notice How many loans, with any member book, hold an open default of `identity`.
     function openDefaults(bytes32 identity) external view returns (uint256);

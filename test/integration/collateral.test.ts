@@ -53,6 +53,7 @@ import {
   revertWith,
   secondBook,
   setPrice,
+  enrollArgs,
   signAttestation,
   signOffChainSale,
   type CollateralFixture,
@@ -660,15 +661,32 @@ describe("Collateral 6: originations refused on chain, and the shared registry",
     const loanId = await originateLoan(other, { templateId: 1n });
 
     // Only the loan's lender (or its reporter) enrolls it.
-    expect(
-      await revertWith(fixture, () =>
-        registry.write.enroll([book2.address, loanId, IDENTITY], { account: stranger.account }),
-      ),
-    ).to.deep.equal({
+    const args = await enrollArgs(fixture, book2.address, loanId);
+    expect(await revertWith(fixture, () => registry.write.enroll(args, { account: stranger.account }))).to.deep.equal({
       errorName: "DefaultRegistry_NotLoanLender",
       args: [getAddress(book2.address), loanId, addr(stranger)],
     });
-    await registry.write.enroll([book2.address, loanId, IDENTITY], { account: lender2.account });
+    // Only on a notary's attestation that the identity is this borrower's: not the lender's word, not a stranger's
+    // signature, not an attestation of another identity; nothing stored on a refusal.
+    const [bookArg, loanArg, identityArg, notaryArg, attestation] = args;
+    const strangerSigned = [bookArg, loanArg, identityArg, addr(stranger), attestation] as const;
+    expect(
+      await revertWith(fixture, () => registry.write.enroll(strangerSigned, { account: lender2.account })),
+    ).to.deep.equal({
+      errorName: "DefaultRegistry_NotANotary",
+      args: [getAddress(book2.address), addr(stranger)],
+    });
+    const otherIdentity = keccak256(toHex("someone else"));
+    const misattested = [bookArg, loanArg, otherIdentity, notaryArg, attestation] as const;
+    expect(
+      await revertWith(fixture, () => registry.write.enroll(misattested, { account: lender2.account })),
+    ).to.deep.equal({
+      errorName: "DefaultRegistry_InvalidAttestation",
+      args: [getAddress(notaryArg)],
+    });
+    expect((await registry.read.entryOf([book2.address, loanId])).identity).to.equal(zeroHash);
+    await registry.write.enroll(args, { account: lender2.account });
+    expect((await registry.read.entryOf([book2.address, loanId])).identity).to.equal(IDENTITY);
     expect(await registry.read.openDefaults([IDENTITY])).to.equal(0n);
 
     const eligibleAt = await book2.read.defaultEligibleAt([loanId]);
@@ -704,7 +722,7 @@ describe("Collateral 6: originations refused on chain, and the shared registry",
 
     // The asset is pledged to a loan in the second lender's book, and synced into the registry.
     const pledged = await originateLoan(other, { templateId: 2n, collateral: offChainCollateral() });
-    await registry.write.enroll([book2.address, pledged, IDENTITY], { account: lender2.account });
+    await registry.write.enroll(await enrollArgs(fixture, book2.address, pledged), { account: lender2.account });
     const key = await book.read.collateralKey([CollateralKind.OffChain, offChainCollateral()]);
     expect(await registry.read.pledgeOf([key])).to.deep.equal([getAddress(book2.address), pledged]);
     await attest(fixture);
@@ -722,12 +740,14 @@ describe("Collateral 6: originations refused on chain, and the shared registry",
     expect(await registry.read.pledgeOf([key])).to.deep.equal([zeroAddress, 0n]);
     const loanId = await originateWith(fixture, templates.offChain, offChainCollateral());
     expect(await book.read.pledgedTo([key])).to.equal(loanId);
-    await registry.write.enroll([book.address, loanId, IDENTITY], { account: fixture.lender.account });
+    await registry.write.enroll(await enrollArgs(fixture, book.address, loanId), { account: fixture.lender.account });
     expect(await registry.read.pledgeOf([key])).to.deep.equal([getAddress(book.address), loanId]);
 
     // The second book has no watch: the same asset pledged there again is reported by its sync, and not recorded.
     const again = await originateLoan(other, { templateId: 2n, collateral: offChainCollateral() });
-    const enrollHash = await registry.write.enroll([book2.address, again, IDENTITY], { account: lender2.account });
+    const enrollHash = await registry.write.enroll(await enrollArgs(fixture, book2.address, again), {
+      account: lender2.account,
+    });
     expect((await eventsFrom(fixture, registry, enrollHash)).slice(1)).to.deep.equal([
       [
         "DoublePledge",

@@ -25,6 +25,7 @@ import {
   erc20Collateral,
   loadCollateral,
   offChainCollateral,
+  enrollArgs,
   originateWith,
   secondBook,
   setPrice,
@@ -116,7 +117,7 @@ describe("the keeper's origination checks on the chain", () => {
     // Collateral pledged in the other book (enrolled, so in the registry), then in this book.
     const other = secondBook(fixture);
     const pledged = await originateLoan(other, { templateId: 2n, collateral: offChainCollateral() });
-    await registry.write.enroll([book2.address, pledged, IDENTITY], { account: lender2.account });
+    await registry.write.enroll(await enrollArgs(fixture, book2.address, pledged), { account: lender2.account });
     await attest(fixture);
     expect(await refusals(templates.offChain, 1_000n, offChainCollateral())).to.deep.equal(["collateral_pledged"]);
     const here = keccak256(toHex("asset pledged here"));
@@ -128,7 +129,7 @@ describe("the keeper's origination checks on the chain", () => {
 
     // An open default of the identity in the other book, synced: refused under Block, flagged under Flag.
     const defaulted = await originateLoan(other, { templateId: 1n });
-    await registry.write.enroll([book2.address, defaulted, IDENTITY], { account: lender2.account });
+    await registry.write.enroll(await enrollArgs(fixture, book2.address, defaulted), { account: lender2.account });
     const eligibleAt = await book2.read.defaultEligibleAt([defaulted]);
     await fixture.connection.networkHelpers.time.setNextBlockTimestamp(eligibleAt);
     await book2.write.declareDefault([defaulted], { account: stranger.account });

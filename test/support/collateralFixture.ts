@@ -37,6 +37,7 @@ import {
 } from "./loanBookFixture.ts";
 import { certificateParams, evidence, now, signCertificate } from "./enforcementFixture.ts";
 import { AssetStatus, Margin, OpenDefaultPolicy, Refusal, Source } from "../../keeper/src/core/valuations.ts";
+import { identityAttestationTypedData } from "../../keeper/src/core/typedData.ts";
 
 type Wallet = LoanBookFixture["lender"];
 
@@ -238,6 +239,24 @@ export async function setPrice(fixture: CollateralFixture, answer: bigint, updat
   const at = updatedAt ?? (await now(fixture));
   await fixture.feed.write.setRound([answer, at]);
   return at;
+}
+
+/**
+ * The registry's `enroll` arguments for loan `loanId` of `bookAddress`: `identity` and the fixture notary's EIP-712
+ * attestation, in that book's domain, that it is the loan's borrower's (the notary is registered on both books).
+ */
+export async function enrollArgs(
+  fixture: CollateralFixture,
+  bookAddress: Address,
+  loanId: bigint,
+  identity: Hex = IDENTITY,
+): Promise<readonly [Address, bigint, Hex, Address, Hex]> {
+  const book = bookAddress === fixture.book.address ? fixture.book : fixture.book2;
+  const { borrower } = await book.read.loanOf([loanId]);
+  const signature = await fixture.notary.signTypedData(
+    identityAttestationTypedData(fixture.chainId, bookAddress, { borrower, identity }),
+  );
+  return [bookAddress, loanId, identity, fixture.notary.account.address, signature];
 }
 
 /** Originates a loan from template `templateId` against `collateral` (the book's lender, borrower and notary). */

@@ -428,8 +428,21 @@ export const defaultRegistryAbi = [
     type: "error",
   },
   {
+    inputs: [{ internalType: "address", name: "notary", type: "address" }],
+    name: "DefaultRegistry_InvalidAttestation",
+    type: "error",
+  },
+  {
     inputs: [{ internalType: "address", name: "book", type: "address" }],
     name: "DefaultRegistry_NotAMember",
+    type: "error",
+  },
+  {
+    inputs: [
+      { internalType: "address", name: "book", type: "address" },
+      { internalType: "address", name: "account", type: "address" },
+    ],
+    name: "DefaultRegistry_NotANotary",
     type: "error",
   },
   {
@@ -560,6 +573,13 @@ export const defaultRegistryAbi = [
     type: "function",
   },
   {
+    inputs: [],
+    name: "IDENTITY_ATTESTATION_TYPEHASH",
+    outputs: [{ internalType: "bytes32", name: "", type: "bytes32" }],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
     inputs: [{ internalType: "address", name: "book", type: "address" }],
     name: "addBook",
     outputs: [],
@@ -571,6 +591,8 @@ export const defaultRegistryAbi = [
       { internalType: "address", name: "book", type: "address" },
       { internalType: "uint256", name: "loanId", type: "uint256" },
       { internalType: "bytes32", name: "identity", type: "bytes32" },
+      { internalType: "address", name: "notary", type: "address" },
+      { internalType: "bytes", name: "attestation", type: "bytes" },
     ],
     name: "enroll",
     outputs: [],

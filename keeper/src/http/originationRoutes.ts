@@ -256,7 +256,10 @@ export function createOriginationRouter(parameters: CreateOriginationRouterParam
         notaryNonce: freshNonce(),
         flags,
         // Kept only when the checks verified its attestation: the keeper enrolls it in the default registry.
-        identity: checks !== undefined ? (identity?.commitment ?? null) : null,
+        identity:
+          checks !== undefined && identity
+            ? { commitment: identity.commitment, notary: identity.attestedBy, signature: identity.signature }
+            : null,
       },
       lender,
       clock(),

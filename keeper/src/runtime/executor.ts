@@ -231,7 +231,10 @@ export function createExecutor(parameters: ExecutorParameters) {
       return [root, BigInt(firstEntry), BigInt(lastEntry), Number(count)];
     }
     if (action.kind === MARGIN_CALL_KIND) return [action.loanId];
-    if (action.kind === ENROLL_KIND) return [loanBook, action.loanId, action.payload.identity as Hex];
+    if (action.kind === ENROLL_KIND) {
+      const { identity, notary, signature } = action.payload as Record<string, Hex>;
+      return [loanBook, action.loanId, identity, notary, signature];
+    }
     if (action.kind === REGISTRY_SYNC_KIND) return [loanBook, action.loanId];
     if (action.kind !== "relayBankPayment") return action.loanId;
     const message = {

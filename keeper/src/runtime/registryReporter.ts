@@ -3,7 +3,7 @@
  * in line with this book, so that other lenders see this book's open defaults and pledges at their originations.
  *
  * - Enrollment: an offer originated with an identity commitment (checked at the offer against a notary's attestation)
- *   has its loan bound to the commitment, once (`enrollIdentity`). The lender names this keeper as its reporter in the
+ *   has its loan bound to the commitment, once (`enrollIdentity`), with that attestation, which the chain checks again. The lender names this keeper as its reporter in the
  *   registry (`setReporter(keeper, true)`); without that the chain refuses and the action fails, visibly.
  * - Sync: each loan whose facts changed since the last check (a default, a settlement, a pledge released) is asked
  *   `pendingSync`; only a loan whose entries would change gets a `syncRegistry`, keyed by the block of its change, so
@@ -25,10 +25,12 @@ export const REGISTRY_CHECK_INTERVAL_SECONDS = 60n;
 const REREAD_BLOCKS = 64n;
 const PAGE_SIZE = 200;
 
-/** An originated offer's loan and the identity commitment it was made with. */
+/** An originated offer's loan, the identity commitment it was made with and the notary's attestation of it. */
 export interface EnrollableLoan {
   readonly loanId: bigint;
-  readonly identity: Hex;
+  readonly commitment: Hex;
+  readonly notary: Address;
+  readonly signature: Hex;
 }
 
 export interface RegistryReporterParameters {
@@ -50,7 +52,7 @@ export function enrollAction(loan: EnrollableLoan, now: bigint): PlanActionParam
     kind: ENROLL_KIND,
     installment: 0,
     validFrom: now,
-    payload: { identity: loan.identity },
+    payload: { identity: loan.commitment, notary: loan.notary, signature: loan.signature },
   };
 }
 

@@ -480,7 +480,8 @@ CREATE UNIQUE INDEX transactions_seq ON transactions (seq);
 /**
  * The origination checks (`core/originationChecks.ts`): every offer refused by them, with its reason codes (a JSON
  * array of strings) and flags, for the lender's dashboard; and the flags an offer was made with (`[]`: none) and the
- * borrower's identity commitment its checks verified (null: none), which the keeper enrolls in the default registry.
+ * borrower's identity commitment its checks verified, with the notary's attestation of it (null: none), which the keeper
+ * enrolls in the default registry.
  */
 const originationRefusals = `
 CREATE TABLE origination_refusals (
@@ -497,6 +498,8 @@ CREATE TABLE origination_refusals (
 CREATE INDEX origination_refusals_lender ON origination_refusals (lender, id);
 ALTER TABLE origination_offers ADD COLUMN flags TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE origination_offers ADD COLUMN identity TEXT;
+ALTER TABLE origination_offers ADD COLUMN identity_notary TEXT;
+ALTER TABLE origination_offers ADD COLUMN identity_signature TEXT;
 `;
 
 /** Every migration, in order. Append only. */

@@ -19,8 +19,15 @@ export interface OfferTerms {
   readonly notaryNonce: bigint;
   /** What the origination checks flagged the offer with (`core/originationChecks.ts`); empty when nothing. */
   readonly flags?: readonly string[];
-  /** The borrower's identity commitment, verified by the checks (a notary's attestation); null: none. */
-  readonly identity?: Hex | null;
+  /** The borrower's identity commitment and the notary's attestation of it, verified by the checks; null: none. */
+  readonly identity?: IdentityAttested | null;
+}
+
+/** An identity commitment with a notary's EIP-712 attestation that it is the borrower's. */
+export interface IdentityAttested {
+  readonly commitment: Hex;
+  readonly notary: Address;
+  readonly signature: Hex;
 }
 
 /** Where an offer is: waiting for the borrower, then for a notary, then for the lender to originate it. */
@@ -37,7 +44,7 @@ export interface OriginationOffer extends OfferTerms {
   /** The loan it became, once originated. */
   readonly loanId: bigint | null;
   readonly flags: readonly string[];
-  readonly identity: Hex | null;
+  readonly identity: IdentityAttested | null;
 }
 
 export interface OriginationOffers {
@@ -52,7 +59,7 @@ export interface OriginationOffers {
    * Up to `limit` originated offers with a verified identity commitment whose loan has no enrollment in the outbox
    * yet: what the registry reporter enrolls.
    */
-  enrollable(limit: number): { loanId: bigint; identity: Hex }[];
+  enrollable(limit: number): ({ loanId: bigint } & IdentityAttested)[];
   /** Records the borrower's signature; false when the offer already has one. */
   accept(id: number, signature: Hex): boolean;
   /** Records the notary's signature; false unless the offer waits for a notary. */
@@ -80,6 +87,8 @@ interface OfferRow {
   loan_id: bigint | null;
   flags: string;
   identity: Hex | null;
+  identity_notary: Address | null;
+  identity_signature: Hex | null;
 }
 
 const stateOf = (row: OfferRow): OfferState => {
@@ -111,7 +120,10 @@ const fromRow = (row: OfferRow): OriginationOffer => ({
   state: stateOf(row),
   loanId: row.loan_id,
   flags: JSON.parse(row.flags) as string[],
-  identity: row.identity,
+  identity:
+    row.identity === null
+      ? null
+      : { commitment: row.identity, notary: row.identity_notary!, signature: row.identity_signature! },
 });
 
 /** The offers over `db` (safeIntegers on, as the store opens it). */
@@ -127,16 +139,17 @@ export function createOriginationOffers(db: SqlDatabase): OriginationOffers {
   const insert = db.prepare(
     `INSERT INTO origination_offers (template_id, principal, borrower, lender, document_hash, collateral_token,
        collateral_amount, collateral_asset_hash, deadline, borrower_nonce, notary_nonce, created_by, created_at_ms, flags,
-       identity)
+       identity, identity_notary, identity_signature)
      VALUES (:templateId, :principal, :borrower, :lender, :documentHash, :collateralToken, :collateralAmount,
-       :collateralAssetHash, :deadline, :borrowerNonce, :notaryNonce, :createdBy, :createdAtMs, :flags, :identity)
+       :collateralAssetHash, :deadline, :borrowerNonce, :notaryNonce, :createdBy, :createdAtMs, :flags, :identity, :identityNotary,
+       :identitySignature)
      RETURNING id`,
   );
   const selectOne = db.prepare(`${select} WHERE o.id = ?`);
   const selectOfBorrower = db.prepare(`${select} WHERE lower(o.borrower) = lower(?) ORDER BY o.id DESC`);
   const selectAll = db.prepare(`${select} ORDER BY o.id`);
   const selectEnrollable = db.prepare(
-    `SELECT loan_id, identity FROM (${select} WHERE o.identity IS NOT NULL) offers
+    `SELECT loan_id, identity, identity_notary, identity_signature FROM (${select} WHERE o.identity IS NOT NULL) offers
      WHERE loan_id IS NOT NULL
        AND NOT EXISTS (SELECT 1 FROM actions a WHERE a.loan_id = offers.loan_id AND a.kind = 'enrollIdentity')
      ORDER BY loan_id LIMIT ?`,
@@ -169,7 +182,9 @@ export function createOriginationOffers(db: SqlDatabase): OriginationOffers {
         createdBy,
         createdAtMs: atMs,
         flags: JSON.stringify(terms.flags ?? []),
-        identity: terms.identity ?? null,
+        identity: terms.identity?.commitment ?? null,
+        identityNotary: terms.identity ? getAddress(terms.identity.notary) : null,
+        identitySignature: terms.identity?.signature ?? null,
       }) as { id: bigint };
       return get(Number(id))!;
     },
@@ -181,9 +196,18 @@ export function createOriginationOffers(db: SqlDatabase): OriginationOffers {
         .filter((offer) => offer.state === state)
         .slice(0, limit),
     enrollable: (limit) =>
-      (selectEnrollable.all(limit) as { loan_id: bigint; identity: Hex }[]).map((row) => ({
+      (
+        selectEnrollable.all(limit) as {
+          loan_id: bigint;
+          identity: Hex;
+          identity_notary: Address;
+          identity_signature: Hex;
+        }[]
+      ).map((row) => ({
         loanId: BigInt(row.loan_id),
-        identity: row.identity,
+        commitment: row.identity,
+        notary: row.identity_notary,
+        signature: row.identity_signature,
       })),
     accept: (id, signature) => updateAcceptance.run(signature, id).changes === 1,
     notarize: (id, notary, signature) => updateNotarization.run(getAddress(notary), signature, id).changes === 1,

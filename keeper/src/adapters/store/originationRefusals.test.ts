@@ -91,13 +91,14 @@ for (const backend of STORE_BACKENDS) {
           borrowerNonce: 1n,
           notaryNonce: 2n,
         };
+        const attested = { commitment: IDENTITY, notary: OTHER_LENDER, signature: `0x${"ee".repeat(65)}` as Hex };
         const withIdentity = store.originationOffers.create(
-          { ...terms, documentHash: `0x${"01".repeat(32)}`, identity: IDENTITY },
+          { ...terms, documentHash: `0x${"01".repeat(32)}`, identity: attested },
           LENDER,
           T,
         );
         store.originationOffers.create({ ...terms, documentHash: `0x${"02".repeat(32)}` }, LENDER, T);
-        expect(withIdentity.identity).to.equal(IDENTITY);
+        expect(withIdentity.identity).to.deep.equal(attested);
         // Not originated yet: nothing to enroll.
         expect(store.originationOffers.enrollable(10)).to.deep.equal([]);
         // Both become loans 7 and 8 (the LoanOriginated events the follower stores).
@@ -119,7 +120,7 @@ for (const backend of STORE_BACKENDS) {
             },
           }),
         );
-        expect(store.originationOffers.enrollable(10)).to.deep.equal([{ loanId: 7n, identity: IDENTITY }]);
+        expect(store.originationOffers.enrollable(10)).to.deep.equal([{ loanId: 7n, ...attested }]);
         store.planActions([
           { key: "7:enrollIdentity", loanId: 7n, kind: "enrollIdentity", installment: 0, validFrom: 0n, payload: {} },
         ]);

@@ -381,6 +381,8 @@ CREATE UNIQUE INDEX transactions_seq ON transactions (seq);`,
 );
 CREATE INDEX origination_refusals_lender ON origination_refusals (lender, id);
 ALTER TABLE origination_offers ADD COLUMN flags TEXT NOT NULL DEFAULT '[]';
-ALTER TABLE origination_offers ADD COLUMN identity TEXT;`,
+ALTER TABLE origination_offers ADD COLUMN identity TEXT;
+ALTER TABLE origination_offers ADD COLUMN identity_notary TEXT;
+ALTER TABLE origination_offers ADD COLUMN identity_signature TEXT;`,
   },
 ];
