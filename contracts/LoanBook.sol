@@ -183,8 +183,8 @@ contract LoanBook is
             // The second trigger: the collateral's value past the default loan-to-value, or its tracker's alarm.
             address watch = _store().collateralWatch;
             if (watch == address(0)) return (false, eligibleAt);
-            // A watch that reverts (a collateral token without decimals, say) gives no trigger: it must not stop a
-            // batch of defaults declared on days past due.
+            // A watch that reverts, whatever the cause, gives no trigger: it must not stop a batch of defaults declared
+            // on days past due.
             Valuations.Margin reason;
             try ICollateralWatch(watch).defaultReason(loanId) returns (Valuations.Margin margin) {
                 reason = margin;

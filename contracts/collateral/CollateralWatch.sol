@@ -36,7 +36,16 @@ contract CollateralWatch is ICollateralWatch, EIP712 {
     // solhint-disable-next-line immutable-vars-naming
     IDefaultRegistry public immutable registry;
 
+    /// @notice The decimals a price-feed template's values are computed with: read once, when its terms are set (a
+    /// token's and a feed's decimals do not change), so no valuation calls three contracts for them again.
+    struct Scale {
+        uint8 collateral;
+        uint8 feed;
+        uint8 loan;
+    }
+
     mapping(uint256 templateId => Valuations.Terms) private _terms;
+    mapping(uint256 templateId => Scale) private _scales;
     mapping(address lender => mapping(address appraiser => bool)) private _appraisers;
     mapping(address lender => mapping(bytes32 assetHash => Valuations.Record)) private _records;
     /// The observation time of each loan's last margin call (one call per observation).
@@ -59,6 +68,13 @@ contract CollateralWatch is ICollateralWatch, EIP712 {
         if (_terms[templateId].source != Valuations.Source.None) revert CollateralWatch_TermsAlreadySet(templateId);
         if (!_validTerms(template_.collateralKind, terms)) revert CollateralWatch_InvalidTerms(templateId);
         _terms[templateId] = terms;
+        if (terms.source == Valuations.Source.PriceFeed) {
+            _scales[templateId] = Scale(
+                IERC20Metadata(terms.asset).decimals(),
+                IAggregatorV3(terms.feed).decimals(),
+                IERC20Metadata(address(template_.token)).decimals()
+            );
+        }
         emit ValuationTermsSet(templateId, msg.sender, terms);
     }
 
@@ -157,7 +173,7 @@ contract CollateralWatch is ICollateralWatch, EIP712 {
 
         Valuations.AssetStatus assetStatus;
         bool known;
-        (value, observedAt, assetStatus, known) = _valueOf(template_, terms, collateral);
+        (value, observedAt, assetStatus, known) = _valueOf(loan.templateId, template_, terms, collateral);
         if (assetStatus == Valuations.AssetStatus.Moved)
             return (Valuations.Margin.TrackerMoved, debt, value, observedAt);
         if (terms.silenceSeconds != 0) {
@@ -213,7 +229,12 @@ contract CollateralWatch is ICollateralWatch, EIP712 {
         if (terms.source == Valuations.Source.PriceFeed && collateral.token != terms.asset) {
             return Valuations.Refusal.AssetNotPriced;
         }
-        (uint256 value, , Valuations.AssetStatus assetStatus, bool known) = _valueOf(template_, terms, collateral);
+        (uint256 value, , Valuations.AssetStatus assetStatus, bool known) = _valueOf(
+            templateId,
+            template_,
+            terms,
+            collateral
+        );
         if (assetStatus == Valuations.AssetStatus.Moved) return Valuations.Refusal.TrackerAlarm;
         if (!known) return Valuations.Refusal.ValueUnknown;
         if (CollateralMath.exceeds(principal, value, terms.originationLtvBps)) {
@@ -246,7 +267,12 @@ contract CollateralWatch is ICollateralWatch, EIP712 {
         Loans.Loan memory loan = book.loanOf(loanId);
         Valuations.Terms storage terms = _terms[loan.templateId];
         if (terms.source == Valuations.Source.None) return (0, 0, false);
-        (value, observedAt, , known) = _valueOf(book.templateOf(loan.templateId), terms, book.collateralOf(loanId));
+        (value, observedAt, , known) = _valueOf(
+            loan.templateId,
+            book.templateOf(loan.templateId),
+            terms,
+            book.collateralOf(loanId)
+        );
     }
 
     /// @notice The attestation key of an ERC-721 token: keccak256(abi.encode(token, tokenId)).
@@ -266,6 +292,7 @@ contract CollateralWatch is ICollateralWatch, EIP712 {
     /// @dev The value of `collateral` under `terms`: from the feed's latest round, or the lender's latest attestation
     /// of the asset. `known` only when observed within `maxAgeSeconds` (and, for a feed, with an answer above 0).
     function _valueOf(
+        uint256 templateId,
         Loans.Template memory template_,
         Valuations.Terms storage terms,
         Loans.Collateral memory collateral
@@ -285,9 +312,9 @@ contract CollateralWatch is ICollateralWatch, EIP712 {
                 value = CollateralMath.feedValue(
                     collateral.amountOrId,
                     uint256(answer),
-                    IERC20Metadata(collateral.token).decimals(),
-                    IAggregatorV3(terms.feed).decimals(),
-                    IERC20Metadata(address(template_.token)).decimals()
+                    _scales[templateId].collateral,
+                    _scales[templateId].feed,
+                    _scales[templateId].loan
                 );
                 observedAt = at;
             } catch {
