@@ -54,6 +54,7 @@ import { collateralWatchAbi, defaultRegistryAbi, testPriceFeedAbi } from "../src
 import { loanBookAbi, testTokenAbi } from "../src/abi/loanBook.ts";
 import { startLocalChain, type LocalChain } from "../src/adapters/chain/localChain.ts";
 import { createApiKeyCommand } from "../src/cli/commands/apiKey.ts";
+import { formatAmount } from "../src/core/contact/formatAmount.ts";
 import { identityCommitment } from "../src/core/identityCommitment.ts";
 import { identityAttestationTypedData, loanAcceptanceTypedData, notarizationTypedData } from "../src/core/typedData.ts";
 import { borrowerAccount, hardhatKey, ROLE_INDEX } from "../../scripts/demo/accounts.ts";
@@ -524,12 +525,13 @@ describe("the collateral watcher through the keeper process", { timeout: 120_000
       readStore(
         (db) =>
           db
-            .prepare("SELECT kind, state, wait_reason, last_error FROM contact_messages WHERE loan_id = ? AND kind = ?")
-            .get(loanId, "marginCallNotice") as
-            { kind: string; state: string; wait_reason: string | null; last_error: string | null } | undefined,
+            .prepare("SELECT kind, body FROM contact_messages WHERE loan_id = ? AND kind = ?")
+            .get(loanId, "marginCallNotice") as { kind: string; body: string } | undefined,
       ),
     );
     expect(message.kind).to.equal("marginCallNotice");
+    // The letter states the debt the watch measured the loan-to-value with (its payoff, not the principal left).
+    expect(message.body).to.include(formatAmount(call.args.debt, 6));
     // A few passes later, the letter is still to go (or gone): a margin call is no default, nothing annulled it.
     await advance(120n);
     await keeper!.link.waitUntilCaughtUp();

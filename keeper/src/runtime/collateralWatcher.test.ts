@@ -20,6 +20,11 @@ describe("marginActions", () => {
     expect(actions.every((action) => action.loanId === 7n && action.validFrom === NOW)).to.equal(true);
   });
 
+  it("the letter carries the debt the watch measured, for the borrower to read", () => {
+    const [, letter] = marginActions(7n, Margin.Warning, 0n, NOW, 1_234_567n);
+    expect(letter.payload).to.deep.equal({ debt: 1_234_567n });
+  });
+
   it("the same period gives the same keys (the outbox keeps one); the next period new ones", () => {
     const a = marginActions(7n, Margin.Warning, 0n, NOW).map((action) => action.key);
     const b = marginActions(7n, Margin.Warning, 0n, NOW + 60n).map((action) => action.key);

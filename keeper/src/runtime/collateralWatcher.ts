@@ -50,19 +50,23 @@ export interface MarginCheckReturnType {
   readonly unknown: number;
 }
 
-/** The outbox rows for one loan's margin standing at chain time `now` (pure). */
+/**
+ * The outbox rows for one loan's margin standing at chain time `now` (pure). `debt` is what the watch measured the
+ * loan-to-value with (`payoffAmount`): the margin-call letter states it.
+ */
 export function marginActions(
   loanId: bigint,
   margin: number,
   defaultEpoch: bigint,
   now: bigint,
+  debt = 0n,
 ): PlanActionParameters[] {
   if (margin === Margin.Warning) {
     const period = now / MARGIN_CALL_PERIOD_SECONDS;
-    const base = { loanId, installment: 0, validFrom: now, payload: {} };
+    const base = { loanId, installment: 0, validFrom: now };
     return [
-      { ...base, key: `${loanId}:${MARGIN_CALL_KIND}:p${period}`, kind: MARGIN_CALL_KIND },
-      { ...base, key: `${loanId}:marginCallNotice:p${period}`, kind: "marginCallNotice" },
+      { ...base, key: `${loanId}:${MARGIN_CALL_KIND}:p${period}`, kind: MARGIN_CALL_KIND, payload: {} },
+      { ...base, key: `${loanId}:marginCallNotice:p${period}`, kind: "marginCallNotice", payload: { debt } },
     ];
   }
   if (margin >= Margin.Default) {
@@ -153,7 +157,7 @@ export function createCollateralWatcher(parameters: CollateralWatcherParameters)
               return;
             }
             const epoch = row.facts === null ? 0n : BigInt(decodeLoanFacts(row.facts).annulledAt);
-            const planned = marginActions(row.id, margin, epoch, now);
+            const planned = marginActions(row.id, margin, epoch, now, debt);
             if (planned.length === 0) return;
             if (margin === Margin.Warning) marginCalls++;
             else defaults++;

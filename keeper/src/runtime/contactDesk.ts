@@ -129,6 +129,10 @@ export function createContactDesk(parameters: CreateContactDeskParameters) {
     balance: bigint,
     defaultedAt: bigint | null,
   ): { amountDue: bigint; dueTime: bigint } {
+    // A margin call states the debt the watch measured the loan-to-value with (its payoff), as of when it was read.
+    if (action.kind === "marginCallNotice" && action.payload.debt !== undefined) {
+      return { amountDue: BigInt(action.payload.debt as string), dueTime: action.validFrom ?? 0n };
+    }
     if (!REMINDERS.has(action.kind)) return { amountDue: balance, dueTime: defaultedAt ?? action.validFrom ?? 0n };
     const installment = store.getInstallments(action.loanId).find((entry) => entry.number === action.installment);
     const dueTime = BigInt((action.payload.dueTime as string | undefined) ?? installment?.dueTime ?? 0n);
