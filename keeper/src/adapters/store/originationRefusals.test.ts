@@ -8,6 +8,17 @@ const OTHER_LENDER = getAddress("0x" + "b2".repeat(20));
 const BORROWER = getAddress("0x" + "c3".repeat(20));
 const IDENTITY = `0x${"d4".repeat(32)}` as Hex;
 const T = 1_800_000_000_000;
+/** An offer's terms but its document hash. */
+const OFFER = {
+  templateId: 1n,
+  principal: 10n,
+  borrower: BORROWER,
+  lender: LENDER,
+  collateral: { token: zeroAddress, amountOrId: 0n, assetHash: zeroHash },
+  deadline: 100n,
+  borrowerNonce: 1n,
+  notaryNonce: 2n,
+};
 
 for (const backend of STORE_BACKENDS) {
   after(() => backend.release());
@@ -59,17 +70,7 @@ for (const backend of STORE_BACKENDS) {
     it("keeps an offer's flags, none by default", async () => {
       const store = (await backend.fresh()).open();
       try {
-        const terms = {
-          templateId: 1n,
-          principal: 10n,
-          borrower: BORROWER,
-          lender: LENDER,
-          documentHash: IDENTITY,
-          collateral: { token: zeroAddress, amountOrId: 0n, assetHash: zeroHash },
-          deadline: 100n,
-          borrowerNonce: 1n,
-          notaryNonce: 2n,
-        };
+        const terms = { ...OFFER, documentHash: IDENTITY };
         expect(store.originationOffers.create(terms, LENDER, T).flags).to.deep.equal([]);
         const flagged = store.originationOffers.create({ ...terms, flags: ["open_default_elsewhere"] }, LENDER, T);
         expect(store.originationOffers.get(flagged.id)?.flags).to.deep.equal(["open_default_elsewhere"]);
@@ -81,16 +82,7 @@ for (const backend of STORE_BACKENDS) {
     it("gives the registry reporter each originated offer with an identity once, until its enrollment is planned", async () => {
       const store = (await backend.fresh()).open();
       try {
-        const terms = {
-          templateId: 1n,
-          principal: 10n,
-          borrower: BORROWER,
-          lender: LENDER,
-          collateral: { token: zeroAddress, amountOrId: 0n, assetHash: zeroHash },
-          deadline: 100n,
-          borrowerNonce: 1n,
-          notaryNonce: 2n,
-        };
+        const terms = OFFER;
         const attested = { commitment: IDENTITY, notary: OTHER_LENDER, signature: `0x${"ee".repeat(65)}` as Hex };
         const withIdentity = store.originationOffers.create(
           { ...terms, documentHash: `0x${"01".repeat(32)}`, identity: attested },
