@@ -29,13 +29,13 @@ import { hardhatKey, ROLE_INDEX } from "../../scripts/demo/accounts.ts";
 import { createWorld, type World } from "../../scripts/demo/createWorld.ts";
 import { startDemoKeeper, type DemoKeeper } from "../../scripts/demo/startDemoKeeper.ts";
 import { nodeBinary, repositoryRoot } from "./support/keeperProcess.ts";
+import { until } from "./support/until.ts";
 
 const SOURCE = "ICBC-SH";
 const SECRET = "whsec-icbc-sh-0123456789abcdef0123456789";
 const TOKEN = "ops-token-0123456789abcdef0123456789abcdef";
 const DAY = 86_400n;
 const HOUR = 3_600n;
-const POLL_MS = 100;
 
 interface Answer {
   status: number;
@@ -77,16 +77,6 @@ describe("bank feeds and contact evidence through the keeper process", { timeout
   };
   const records = async (): Promise<any[]> => (await call("GET", "/bank/records?limit=100")).body.records as any[];
   const recordOf = async (reference: string) => (await records()).find((r) => r.bankReference === reference);
-  /** Polls `check` until it returns a value (not undefined), mining nothing: the keeper's own sends mine blocks. */
-  async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await check();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-    }
-  }
   const payment = (id: string, amount: bigint, remittance: string | undefined, bookedAt = now - HOUR) => ({
     id,
     amount: amount.toString(),

@@ -62,9 +62,9 @@ import { createWorld, type World } from "../../scripts/demo/createWorld.ts";
 import { startDemoKeeper, type DemoKeeper } from "../../scripts/demo/startDemoKeeper.ts";
 import { CollateralKind, TEMPLATES, TUSD } from "../../scripts/demo/templates.ts";
 import { repositoryRoot } from "./support/keeperProcess.ts";
+import { until } from "./support/until.ts";
 
 const DAY = 86_400n;
-const POLL_MS = 100;
 /** `Loans.Status`. */
 const Status = { Active: 1, Defaulted: 3 } as const;
 /** `Valuations.Margin.Default`: the reason `CollateralDefaultTriggered` carries for a value past the default LTV. */
@@ -115,16 +115,6 @@ describe("the collateral watcher through the keeper process", { timeout: 120_000
   /** [0]: the loan margin-called then defaulted; [1]: the stale-feed control; [2]: the offer's loan (pushed later). */
   const loanIds: bigint[] = [];
 
-  /** Polls `check` until it returns a value (not undefined). */
-  async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await check();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-    }
-  }
   const client = () => world.rpc.client;
   /** Sends a call and waits for its receipt (automine is on); throws on a revert. */
   async function send(

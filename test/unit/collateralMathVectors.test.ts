@@ -4,29 +4,13 @@
  * to the base unit, and refuse the same inputs with the same error.
  */
 import { before, describe, it } from "node:test";
-import { readFileSync } from "node:fs";
 import { expect } from "chai";
+import { collateralVectors as vectors } from "../vectors/collateralVectors.ts";
 import { network } from "hardhat";
 import { BaseError, ContractFunctionRevertedError } from "viem";
 
 import { crosses, exceeds, feedValue } from "../../keeper/src/core/collateralMath.ts";
 import { MathRuleError } from "../../keeper/src/core/mathError.ts";
-
-interface VectorFile {
-  feedValue: {
-    name: string;
-    amount: string;
-    answer: string;
-    collateralDecimals: number | string;
-    feedDecimals: number | string;
-    loanDecimals: number | string;
-    value?: string;
-    error?: { name: string; args: string[] };
-  }[];
-  thresholds: { name: string; debt: string; value: string; bps: number; crosses: boolean; exceeds: boolean }[];
-}
-
-const vectors = JSON.parse(readFileSync(new URL("../vectors/collateral.json", import.meta.url), "utf8")) as VectorFile;
 
 /** The custom error or panic (name and arguments as decimal strings) the harness reverted with. */
 async function solidityErrorOf(call: () => Promise<unknown>): Promise<{ name: string; args: string[] }> {

@@ -1,28 +1,9 @@
 import { describe, it } from "node:test";
-import { readFileSync } from "node:fs";
 import { expect } from "chai";
+import { collateralVectors as vectors } from "../../../test/vectors/collateralVectors.ts";
 
 import { crosses, exceeds, feedValue } from "./collateralMath.ts";
 import { MathRuleError } from "./mathError.ts";
-
-/** test/vectors/collateral.json: the vectors the Solidity library must reproduce too (test/unit/collateralMathVectors). */
-interface VectorFile {
-  feedValue: {
-    name: string;
-    amount: string;
-    answer: string;
-    collateralDecimals: number | string;
-    feedDecimals: number | string;
-    loanDecimals: number | string;
-    value?: string;
-    error?: { name: string; args: string[] };
-  }[];
-  thresholds: { name: string; debt: string; value: string; bps: number; crosses: boolean; exceeds: boolean }[];
-}
-
-const vectors = JSON.parse(
-  readFileSync(new URL("../../../test/vectors/collateral.json", import.meta.url), "utf8"),
-) as VectorFile;
 
 /** The error `call` throws, as the Solidity custom error it mirrors. */
 function mathErrorOf(call: () => unknown): { name: string; args: string[] } {

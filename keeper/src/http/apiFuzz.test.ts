@@ -1,9 +1,10 @@
 /**
  * API fuzz: the keeper's real express app, built as `index.ts` builds it over a seeded SQLite file: the read model,
  * metrics, the bank webhook with a secret, the operator routes with a token, sign-in with a stubbed chain, the
- * portfolio, loan evidence, the court evidence package (on a stub node without logs), certificate applications and
- * the notary's queue, and loan offers. It is sent thousands of random and malformed requests over real HTTP
- * (keep-alive) on every route it serves and on random paths. Every request must get a complete 2xx, 3xx or 4xx answer, never a 5xx and never a dropped connection, and
+ * portfolio, loan evidence, the court evidence package (on a stub node without logs), certificate applications, the
+ * notary's queue, loan offers with their origination checks, and the record of refused originations. It is sent
+ * thousands of random and malformed requests over real HTTP (keep-alive) on every route it serves and on random
+ * paths. Every request must get a complete 2xx, 3xx or 4xx answer, never a 5xx and never a dropped connection, and
  * must leave the store unchanged unless it is an authorised write (valid credentials, generated apart and counted
  * apart, changing only the tables its route writes) or a route that writes without credentials by design
  * (`OPEN_WRITES`).
@@ -21,7 +22,8 @@ import Database from "better-sqlite3";
 import { expect } from "chai";
 import type { Express } from "express";
 import fc from "fast-check";
-import { createPublicClient, custom, getAddress, type PublicClient } from "viem";
+import { createPublicClient, custom, getAddress, zeroAddress, zeroHash, type PublicClient } from "viem";
+import type { OriginationChainReads } from "../core/originationChecks.ts";
 import { signWebhook, SIGNATURE_HEADER } from "../core/webhookSignature.ts";
 import { openStore, type Store } from "../adapters/store/openStore.ts";
 import { createPortfolio } from "../adapters/store/portfolio.ts";
@@ -120,6 +122,22 @@ interface FuzzRequest {
   /** What generated it, for the failure report. */
   readonly kind: string;
 }
+
+/**
+ * The origination checks' chain, at its edge: a book without a collateral watch, nothing pledged, and no notary (so an
+ * offer with an identity attestation is refused and recorded; one without goes through).
+ */
+const bareBookReads: OriginationChainReads = {
+  watchOf: async () => zeroAddress,
+  registryOf: async () => zeroAddress,
+  termsOf: async () => ({ source: 0, openDefaultPolicy: 0 }),
+  originationRefusal: async () => 0,
+  collateralKey: async () => zeroHash,
+  pledgedTo: async () => 0n,
+  pledgeOf: async () => zeroAddress,
+  openDefaults: async () => 0n,
+  isNotary: async () => false,
+};
 
 /** A JSON-RPC node of chain 31337 at block 16 with no logs: the edge of the world the package route reads. */
 const emptyChain = createPublicClient({
@@ -677,6 +695,16 @@ const authorisedRequest = fc.oneof(
     .tuple(
       fc.oneof(
         fc.constant(json({ templateId: "1", principal: "1000", borrower: BORROWER_A, documentHash: HASH("4") })),
+        // An identity no notary attested: refused by the checks, and recorded.
+        fc.constant(
+          json({
+            templateId: "1",
+            principal: "1000",
+            borrower: BORROWER_A,
+            documentHash: HASH("5"),
+            identity: { commitment: HASH("6"), attestedBy: NOTARY, signature: `0x${"1b".repeat(65)}` },
+          }),
+        ),
         fc
           .record(
             { templateId: value, principal: value, borrower: value, documentHash: value, validForSeconds: numberText },
@@ -696,7 +724,7 @@ const authorisedRequest = fc.oneof(
       headers: { ...credentials, "content-type": "application/json" },
       body: payload,
       chunked: false,
-      writes: ["origination_offers"],
+      writes: ["origination_offers", "origination_refusals"],
       kind: "lender offer",
     })),
   // A borrower's acceptance or a notary's notarization: no signature verifies here, so nothing is written.
@@ -932,7 +960,12 @@ describe("API fuzz", () => {
       portfolio: createPortfolio(db),
       loanEvents: store.loanEvents,
       certificateApplications: store.certificateApplications,
-      originations: { offers: store.originationOffers, loanBook: LOAN_BOOK, verifyTypedData: async () => false },
+      originations: {
+        offers: store.originationOffers,
+        checks: { reads: bareBookReads, refusals: store.originationRefusals },
+        loanBook: LOAN_BOOK,
+        verifyTypedData: async () => false,
+      },
       // The package route's node: a chain where the loan book has no logs, so an authorised export is refused (409).
       evidencePackage: {
         client: emptyChain,
@@ -1034,6 +1067,7 @@ describe("API fuzz", () => {
       "borrower_contacts",
       "certificate_applications",
       "origination_offers",
+      "origination_refusals",
       ...Object.values(OPEN_WRITES).flat(),
     ]);
     const changed = changedTables(initial, digestTables(db));

@@ -1,6 +1,6 @@
 /**
  * `POST /api/offers` with the origination checks on: the chain is stood in for at `OriginationChainReads` (its viem
- * implementation is tested against a real chain in adapters/chain/originationChainReads.test.ts), signatures are
+ * implementation is tested against a real chain in test/integration/originationChecks.test.ts), signatures are
  * real. Every refusal answers 422 with its reason codes, stores no offer and is recorded; the refusals route and the
  * portfolio count them.
  */
